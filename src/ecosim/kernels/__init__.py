@@ -1,0 +1,54 @@
+"""Numba kernels, one module per process of the monthly schedule (MODEL.md §3).
+
+Every kernel is a pure function of arrays and scalars that updates arrays in place: no
+I/O, no clock, no global state, randomness only through :mod:`ecosim.rng`. An
+:class:`Engine` hands out either the compiled kernels or the same functions uncompiled.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+
+from ecosim.kernels.bridge_builders import bridge_builders
+from ecosim.kernels.ecosystems import census, coordination, merge, recruit
+from ecosim.kernels.funding import funding_level
+from ecosim.kernels.indicators import indicators
+from ecosim.kernels.learners import enrol_all, learners
+from ecosim.kernels.partnerships import init_partnerships, partnerships
+from ecosim.kernels.reflection import reflection
+from ecosim.kernels.support import support
+from ecosim.parameters import Parameters
+
+KERNELS = (funding_level, bridge_builders, support, reflection, partnerships, census, merge, recruit, coordination,
+           init_partnerships, learners, enrol_all, indicators)
+
+ENGINES = ("numba", "python")
+
+KernelParams = namedtuple("KernelParams", list(Parameters.model_fields), module=__name__)
+KernelParams.__doc__ = "Parameters as a plain tuple numba can read (field names as in Parameters)."
+
+
+def kernel_params(parameters: Parameters) -> KernelParams:
+    """The parameters as numba-readable scalars."""
+    return KernelParams(**parameters.model_dump())
+
+
+class Engine:
+    """The kernels, compiled (`numba`) or the same Python functions uncompiled (`python`).
+
+    The Python engine calls each kernel's ``py_func``; helpers it calls (the keyed RNG, the
+    union-find) stay compiled, which changes no result. Its uint64 hashing wraps around as
+    in numba, so callers run it under ``np.errstate(over="ignore")`` (see :meth:`errstate`).
+    """
+
+    def __init__(self, name: str = "numba"):
+        """Pick the kernels of engine `name` ('numba' or 'python')."""
+        if name not in ENGINES:
+            raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, found {name!r}")
+        self.name = name
+        for kernel in KERNELS:
+            setattr(self, kernel.__name__, kernel if name == "numba" else kernel.py_func)
+
+    def errstate(self) -> np.errstate:
+        """NumPy error state for running this engine's kernels."""
+        return np.errstate(over="ignore")

@@ -1,0 +1,74 @@
+"""EcosystemModel: the Mesa face of the array world.
+
+`step()` runs one month of the schedule on the World's arrays with the chosen engine and
+records the month. `model.agents` holds School, Company and BridgeBuilder views onto
+array rows; learners become agents only through :meth:`EcosystemModel.learner_agents`.
+`mesa.DataCollector` and `mesa.batch_run` work as Mesa users expect: the model collects
+its reporters at the end of every step, and `rng=` is the keyed seed.
+"""
+
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+from ecosim.agents import BridgeBuilder, Company, Learner, School
+from ecosim.build import build_world
+from ecosim.kernels import Engine
+from ecosim.kernels.codes import SCHOOL
+from ecosim.record import INDICATORS, Recorder
+from ecosim.scenario import Scenario, load_scenario
+from ecosim.schedule import advance, initialise
+
+
+def reporter(name: str):
+    """A DataCollector model reporter returning indicator `name` of the latest month."""
+    return lambda model: model.latest.get(name)
+
+
+class EcosystemModel(mesa.Model):
+    """School-company learning environments, month by month.
+
+    Args:
+        scenario: a Scenario, or the path of a scenario file.
+        strategy: name of one of the scenario's strategies, or None for none.
+        months: months to run before `running` turns False (default: the scenario's horizon).
+        engine: 'numba' (compiled kernels) or 'python' (the same kernels uncompiled).
+        rng: the seed of the keyed random numbers (an int; default: the scenario's seed).
+        reporters: indicator names the DataCollector records each month (default: all).
+    """
+
+    def __init__(self, scenario: Scenario | str | Path, strategy: str | None = None, months: int | None = None,
+                 engine: str = "numba", rng: int | None = None, reporters: tuple[str, ...] = INDICATORS):
+        """Build the world, initialise it and create the organisation and bridge-builder agents."""
+        scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        seed = scenario.seed if rng is None else int(rng)
+        super().__init__(rng=seed)
+        self.strategy = strategy
+        self.seed = seed
+        self.months = scenario.horizon if months is None else months
+        self.engine = Engine(engine)
+        self.parameters = scenario.parameters_for(strategy)
+        self.world = build_world(scenario, self.parameters, seed, self.engine)
+        initialise(self.world, self.engine)
+        self.recorder = Recorder(reference_month=scenario.outcome_month)
+        self.latest: dict[str, float] = {}
+        kinds = self.world.organisations.kind
+        for row in range(self.world.organisations.n):
+            (School if kinds[row] == SCHOOL else Company)(self, row)
+        for row in range(self.world.bridge_builders.n):
+            BridgeBuilder(self, row)
+        self.datacollector = mesa.DataCollector(model_reporters={name: reporter(name) for name in reporters})
+        self.running = self.months > 0
+
+    def step(self) -> None:
+        """Run one month: the schedule, then the record and the DataCollector."""
+        stats = advance(self.world, self.engine)
+        self.latest = self.recorder.record(self.world, self.engine, stats)
+        self.datacollector.collect(self)
+        self.running = self.world.month < self.months
+
+    def learner_agents(self, rows: np.ndarray | list[int] | None = None) -> list[Learner]:
+        """Learner views for the given rows (all learners if None: mind the size of national runs)."""
+        rows = range(self.world.learners.n) if rows is None else rows
+        return [Learner(self, int(row)) for row in rows]

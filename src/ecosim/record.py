@@ -1,0 +1,151 @@
+"""Recording: per-month indicators, the event log, final entity tables and the outcomes."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ecosim.build import World
+from ecosim.kernels import Engine
+from ecosim.kernels.codes import ACTIVE, BB_AFTERCARE, BB_ACTIVE, CAUSES, ENDED, EVENTS, PROGRAMME
+from ecosim.schedule import MonthStats
+
+STRUCTURE = ("partnerships_active", "partnerships_stalled", "partnerships_ended", "ecosystems", "largest_ecosystem",
+             "share_in_ecosystems_of_3_plus", "bridge_builders_active", "bridge_builders_aftercare", "support_board",
+             "support_leaders", "support_floor", "mean_health", "learners_placed", "hard_to_reach_placed",
+             "mean_competence_placed", "mean_breadth_placed")
+INDICATORS = ("month", "funding", *STRUCTURE, *(f"ended_{c}" for c in CAUSES), "hard_to_reach_share_placed", "merges",
+              "recruits", "placements", "graduates", "graduates_placed", "graduate_competence", "graduate_breadth", "spending")
+FOLLOW_UP = (24, 60)  # months after the reference month at which survival is read
+
+
+@dataclass
+class Recorder:
+    """Collects one row of indicators per month, and the status of the partnerships alive at the
+    reference month when it is reached and 24 and 60 months later."""
+
+    reference_month: int
+    rows: list[list[float]] = field(default_factory=list)
+    alive_at_reference: np.ndarray | None = None
+    follow_up: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    def record(self, world: World, engine: Engine, stats: MonthStats) -> dict[str, float]:
+        """Append and return the indicators of the month just run."""
+        t = world.month - 1
+        O, B, P, L = world.organisations, world.bridge_builders, world.partnerships, world.learners
+        by_cause = np.zeros(len(CAUSES), np.int64)
+        structure = engine.indicators(P.n, P.status, P.cause, P.school, P.company, P.health, world.census, O.board, O.leaders,
+                                      O.floor, B.status, L.placement, L.competence, L.breadth, L.hard, by_cause)
+        row = dict(month=t, funding=stats.funding, **dict(zip(STRUCTURE, structure)))
+        row.update({f"ended_{c}": int(k) for c, k in zip(CAUSES, by_cause)})
+        row["hard_to_reach_share_placed"] = row["hard_to_reach_placed"] / row["learners_placed"] if row["learners_placed"] else np.nan
+        row.update(merges=stats.merges, recruits=stats.recruits, placements=stats.placements, graduates=stats.graduates,
+                   graduates_placed=stats.graduates_placed,
+                   graduate_competence=stats.graduate_competence / stats.graduates_placed if stats.graduates_placed else np.nan,
+                   graduate_breadth=stats.graduate_breadth / stats.graduates_placed if stats.graduates_placed else np.nan,
+                   spending=self._spending(world, stats))
+        self.rows.append([row[name] for name in INDICATORS])
+        self._follow(world, t)
+        return row
+
+    @staticmethod
+    def _spending(world: World, stats: MonthStats) -> float:
+        """Programme spending of the month (MODEL.md §8, costs)."""
+        p, B = world.parameters, world.bridge_builders
+        paid = np.count_nonzero((B.status == BB_ACTIVE) & (B.payer == PROGRAMME))
+        spending = p.bridge_builder_cost * stats.funding * paid
+        spending += p.aftercare_cost * np.count_nonzero(B.status == BB_AFTERCARE)
+        if p.network_support:
+            spending += p.expert_card_cost / 12 * stats.large_ecosystems
+        if p.outreach:
+            spending += p.outreach_cost * stats.hard_placements
+        return float(spending + p.evaluation_cost * stats.sessions)
+
+    def _follow(self, world: World, t: int) -> None:
+        P = world.partnerships
+        if t == self.reference_month:
+            self.alive_at_reference = P.status[: P.n] != ENDED
+        for later in FOLLOW_UP:
+            if t == self.reference_month + later and self.alive_at_reference is not None:
+                status = P.status[: len(self.alive_at_reference)][self.alive_at_reference]
+                self.follow_up[later] = {"not_ended": int(np.count_nonzero(status != ENDED)),
+                                         "active": int(np.count_nonzero(status == ACTIVE))}
+
+    def frame(self) -> pd.DataFrame:
+        """The indicators as a DataFrame, one row per month."""
+        df = pd.DataFrame(self.rows, columns=list(INDICATORS))
+        return df.astype({name: "int64" for name in INDICATORS if name not in _FLOAT_COLUMNS})
+
+
+_FLOAT_COLUMNS = {"funding", "share_in_ecosystems_of_3_plus", "support_board", "support_leaders", "support_floor",
+                  "mean_health", "mean_competence_placed", "mean_breadth_placed", "hard_to_reach_share_placed",
+                  "graduate_competence", "graduate_breadth", "spending"}
+
+
+def event_frame(world: World) -> pd.DataFrame:
+    """The event log: month, event, entity (partnership or bridge-builder row), other, cause."""
+    rows = world.events.row[: world.event_count[0]]
+    return pd.DataFrame({
+        "month": rows[:, 0].astype(np.int32),
+        "event": pd.Categorical.from_codes(rows[:, 1], categories=list(EVENTS)),
+        "entity": rows[:, 2],
+        "other": rows[:, 3],
+        "cause": pd.Categorical.from_codes(rows[:, 4], categories=list(CAUSES)),
+    })
+
+
+def entity_frames(world: World) -> dict[str, pd.DataFrame]:
+    """Final tables of organisations, bridge-builders, partnerships (with their ecosystem) and learners."""
+    from ecosim.kernels.ecosystems import find  # compiled union-find, called per row
+
+    O, B, P, L = world.organisations, world.bridge_builders, world.partnerships, world.learners
+    orgs = pd.DataFrame({k: v for k, v in O.used().items()})
+    orgs.insert(0, "name", world.org_names)
+    orgs["region"] = [world.region_names[g] for g in orgs["region"]]
+    orgs["kind"] = np.where(orgs["kind"] == 0, "school", "company")
+    bbs = pd.DataFrame(B.used())
+    bbs.insert(0, "name", world.bb_names)
+    bbs["status"] = pd.Categorical.from_codes(bbs["status"], categories=["active", "aftercare", "departed"])
+    bbs["payer"] = pd.Categorical.from_codes(bbs["payer"], categories=["programme", "partner"])
+    used = P.used()
+    terms = used.pop("start_terms")
+    pp = pd.DataFrame(used)
+    parent = P.parent.copy()
+    pp["ecosystem"] = [find(parent, i) for i in range(P.n)]
+    pp["status"] = pd.Categorical.from_codes(pp["status"], categories=["active", "stalled", "ended"])
+    pp["cause"] = pd.Categorical.from_codes(pp["cause"], categories=list(CAUSES))
+    pp["start_target"] = terms.sum(axis=1)
+    learners = pd.DataFrame(L.used())
+    return {"organisations": orgs, "bridge_builders": bbs, "partnerships": pp, "learners": learners}
+
+
+def outcomes(indicators: pd.DataFrame, partnerships: pd.DataFrame, recorder: Recorder, months: int) -> dict[str, Any]:
+    """The outcomes of MODEL.md §5 for one run."""
+    ref = recorder.reference_month
+    alive = int(recorder.alive_at_reference.sum()) if recorder.alive_at_reference is not None else 0
+    out: dict[str, Any] = {"reference_month": ref, "alive_at_reference": alive}
+    for later in FOLLOW_UP:
+        seen = recorder.follow_up.get(later)
+        out[f"share_not_ended_{later}"] = seen["not_ended"] / alive if seen and alive else np.nan
+        out[f"share_active_{later}"] = seen["active"] / alive if seen and alive else np.nan
+    after = indicators[indicators["month"] > ref]
+    placed_months = int(after["learners_placed"].sum())
+    out["learner_months_after_reference"] = placed_months
+    out["hard_to_reach_share_of_placed_months"] = after["hard_to_reach_placed"].sum() / placed_months if placed_months else np.nan
+    grads = indicators[indicators["graduates"] > 0]
+    out["cohort_share_placed"] = float((grads["graduates_placed"] / grads["graduates"]).mean()) if len(grads) else np.nan
+    weights = grads["graduates_placed"]
+    out["graduate_competence"] = float((grads["graduate_competence"] * weights).sum() / weights.sum()) if weights.sum() else np.nan
+    out["graduate_breadth"] = float((grads["graduate_breadth"] * weights).sum() / weights.sum()) if weights.sum() else np.nan
+    last = indicators.iloc[-1]
+    out["ecosystems"] = int(last["ecosystems"])
+    out["share_in_ecosystems_of_3_plus"] = float(last["share_in_ecosystems_of_3_plus"])
+    out["largest_ecosystem"] = int(last["largest_ecosystem"])
+    spending = float(indicators["spending"].sum())
+    out["programme_spending"] = spending
+    out["learner_months_per_1000_eur"] = indicators["learners_placed"].sum() / (spending / 1000) if spending else np.nan
+    out["partnerships_formed"] = len(partnerships)
+    out["months"] = months
+    return out
+

@@ -1,0 +1,96 @@
+"""One run from Python: ``ecosim.run(scenario, strategy=..., seed=...)`` returns a RunResult."""
+
+import hashlib
+import json
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ecosim.model import EcosystemModel
+from ecosim.record import entity_frames, event_frame, outcomes
+from ecosim.scenario import Scenario, content_hash, load_scenario
+from ecosim.store import write_run
+
+
+@dataclass
+class RunResult:
+    """What one run produced: indicators per month, events, final entity tables, outcomes, provenance."""
+
+    indicators: pd.DataFrame
+    events: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    outcomes: dict[str, Any]
+    manifest: dict[str, Any]
+
+    @property
+    def run_id(self) -> str:
+        """Content id: scenario hash, strategy, seed and months."""
+        return self.manifest["run_id"]
+
+    def save(self, folder: str | Path) -> Path:
+        """Write indicators, events, entity tables (Parquet) and the manifest into `folder`."""
+        tables = {"indicators": self.indicators, "events": self.events, **self.tables}
+        return write_run(Path(folder), tables, {**self.manifest, "outcomes": self.outcomes})
+
+
+def run(scenario: Scenario | str | Path, strategy: str | None = None, seed: int | None = None, months: int | None = None,
+        engine: str = "numba", on_month: Callable[[int, int], None] | None = None) -> RunResult:
+    """Run a scenario (optionally under a strategy) and return its RunResult.
+
+    Args:
+        scenario: a Scenario or the path of a scenario file.
+        strategy: a strategy named in the scenario, or None.
+        seed: the keyed seed (default: the scenario's).
+        months: months to run (default: the scenario's horizon).
+        engine: 'numba' or 'python'.
+        on_month: called with (months done, months in all) after each month (progress bars).
+    """
+    scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    model = EcosystemModel(scenario, strategy=strategy, months=months, engine=engine, rng=seed, reporters=())
+    while model.running:
+        model.step()
+        if on_month is not None:
+            on_month(model.world.month, model.months)
+    indicators = model.recorder.frame()
+    tables = entity_frames(model.world)
+    manifest = _manifest(scenario, model)
+    return RunResult(indicators, event_frame(model.world), tables,
+                     outcomes(indicators, tables["partnerships"], model.recorder, model.months), manifest)
+
+
+def _manifest(scenario: Scenario, model: EcosystemModel) -> dict[str, Any]:
+    scenario_hash = content_hash(scenario)
+    key = json.dumps([scenario_hash, model.strategy, model.seed, model.months])
+    return {
+        "run_id": hashlib.sha256(key.encode()).hexdigest()[:16],
+        "scenario": scenario.name,
+        "scenario_hash": scenario_hash,
+        "strategy": model.strategy,
+        "parameters": model.parameters.model_dump(),
+        "seed": model.seed,
+        "months": model.months,
+        "engine": model.engine.name,
+        "ecosim_version": _version(),
+        "git_revision": _git_revision(),
+    }
+
+
+def _version() -> str:
+    try:
+        return version("ecosim")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _git_revision() -> str | None:
+    """The source tree's git commit, if the package runs from a git checkout."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None

@@ -1,0 +1,286 @@
+"""Scenario files: TOML read with tomllib, merged along `extends`, validated with pydantic.
+
+A scenario describes the world (regions with their schools, companies, starting
+partnerships, learners and bridge-builders), the clock, the seed, the parameters and the
+named strategies (bundles of parameter overrides). Every user mistake becomes one
+:class:`ScenarioError` whose message names the file, the field path, what was expected
+and what was found.
+"""
+
+import difflib
+import hashlib
+import json
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ecosim.parameters import Parameters
+
+DEFAULT_SECTORS = ["care", "construction", "technology", "logistics", "hospitality", "retail", "agriculture", "creative"]
+
+
+class ScenarioError(ValueError):
+    """A mistake in a scenario file, explained in one line."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SchoolSpec(_Strict):
+    """A school, named, with the sectors it trains for and its programme learners."""
+
+    name: str
+    sectors: list[str] = Field(min_length=1, description="sectors the school trains for")
+    learners: int = Field(ge=0, description="programme learners, both cohorts together")
+
+
+class CompanySpec(_Strict):
+    """A company, named, with its sector and the learners it can host at once."""
+
+    name: str
+    sector: str
+    places: int = Field(ge=0, description="concurrent learners it can host")
+    demand: bool = Field(False, description="explicit demand for the collaboration ('vragende partij')")
+
+
+class BridgeBuilderSpec(_Strict):
+    """A bridge-builder (kwartiermaker) and who pays it."""
+
+    name: str
+    paid_by: Literal["programme", "partner"] = "programme"
+
+
+class PartnershipSpec(_Strict):
+    """A starting partnership: one school, one company, optionally a bridge-builder."""
+
+    school: str
+    company: str
+    bridge_builder: str | None = None
+
+
+class Generate(_Strict):
+    """Counts and ranges from which a region is drawn (for regions too big to list)."""
+
+    schools: int = Field(ge=1)
+    companies: int = Field(ge=1)
+    partnerships: int = Field(ge=0, description="starting 1-on-1 pairs")
+    bridge_builders: int | None = Field(None, ge=0, description="default: enough to serve every pair at 3-5 each")
+    learners_per_school: tuple[int, int] = (40, 160)
+    places_per_company: tuple[int, int] = (10, 30)
+    sectors_per_school: tuple[int, int] = (2, 3)
+    served_per_bridge_builder: tuple[int, int] = (3, 5)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> "Generate":
+        for name in ("learners_per_school", "places_per_company", "sectors_per_school", "served_per_bridge_builder"):
+            lo, hi = getattr(self, name)
+            if lo < 0 or lo > hi:
+                raise ValueError(f"{name} must be [low, high] with 0 <= low <= high, found [{lo}, {hi}]")
+        if self.served_per_bridge_builder[0] < 1:
+            raise ValueError("served_per_bridge_builder must start at 1 or more")
+        return self
+
+
+class Region(_Strict):
+    """A set of organisations that can plausibly work together: listed, or generated."""
+
+    name: str
+    copies: int = Field(1, ge=1, description="repeat this region (names get a suffix)")
+    generate: Generate | None = None
+    schools: list[SchoolSpec] = []
+    companies: list[CompanySpec] = []
+    partnerships: list[PartnershipSpec] = []
+    bridge_builders: list[BridgeBuilderSpec] = []
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "Region":
+        listed = self.schools or self.companies or self.partnerships or self.bridge_builders
+        if self.generate is None and not listed:
+            raise ValueError("a region needs either a [generate] table or lists of schools and companies")
+        if self.generate is not None and listed:
+            raise ValueError("a region is either generated or listed, not both")
+        if self.generate is None:
+            _check_listed_names(self)
+        return self
+
+
+def _check_listed_names(region: Region) -> None:
+    schools = {s.name for s in region.schools}
+    companies = {c.name for c in region.companies}
+    builders = {b.name for b in region.bridge_builders}
+    for kind, names in (("school", [s.name for s in region.schools]), ("company", [c.name for c in region.companies])):
+        if len(set(names)) != len(names):
+            raise ValueError(f"{kind} names must be unique in a region")
+    for pair in region.partnerships:
+        for kind, name, known in (("school", pair.school, schools), ("company", pair.company, companies)):
+            if name not in known:
+                raise ValueError(f"partnership names unknown {kind} {name!r}{_did_you_mean(name, known)}")
+        if pair.bridge_builder is not None and pair.bridge_builder not in builders:
+            raise ValueError(f"partnership names unknown bridge_builder {pair.bridge_builder!r}{_did_you_mean(pair.bridge_builder, builders)}")
+    seen = set()
+    for pair in region.partnerships:
+        if (pair.school, pair.company) in seen:
+            raise ValueError(f"partnership {pair.school!r}-{pair.company!r} is listed twice")
+        seen.add((pair.school, pair.company))
+
+
+class Strategy(_Strict):
+    """A named bundle of parameter overrides (MODEL.md §4)."""
+
+    description: str = ""
+    seed_text: str = Field("", description="which seed text the strategy comes from")
+    set: dict[str, Any] = Field(description="parameter overrides")
+
+
+class Scenario(_Strict):
+    """A whole scenario file after `extends` is resolved."""
+
+    name: str
+    description: str = ""
+    seed: int = Field(1, ge=0, description="master seed of the keyed random numbers")
+    horizon: int = Field(120, ge=1, description="months simulated")
+    reference_month: int | None = Field(None, ge=0, description="outcome reference month; default the funding end")
+    sectors: list[str] = Field(default_factory=lambda: list(DEFAULT_SECTORS), min_length=1, max_length=62)
+    parameters: Parameters = Parameters()
+    regions: list[Region] = Field(min_length=1)
+    strategies: dict[str, Strategy] = {}
+
+    @model_validator(mode="after")
+    def _sectors_known(self) -> "Scenario":
+        known = set(self.sectors)
+        for region in self.regions:
+            used = [s for school in region.schools for s in school.sectors] + [c.sector for c in region.companies]
+            for sector in used:
+                if sector not in known:
+                    raise ValueError(f"region {region.name!r} uses unknown sector {sector!r}{_did_you_mean(sector, known)}")
+        return self
+
+    @property
+    def outcome_month(self) -> int:
+        """Reference month of the outcomes: the same for every strategy."""
+        return self.parameters.funding_end if self.reference_month is None else self.reference_month
+
+    def parameters_for(self, strategy: str | None) -> Parameters:
+        """The scenario's parameters with a strategy's overrides applied."""
+        if strategy is None:
+            return self.parameters
+        if strategy not in self.strategies:
+            raise ScenarioError(f"unknown strategy {strategy!r}{_did_you_mean(strategy, self.strategies)}; known: {', '.join(self.strategies) or 'none'}")
+        return Parameters.model_validate({**self.parameters.model_dump(), **self.strategies[strategy].set})
+
+
+def _did_you_mean(name: str, choices: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Tables merge key by key; anything else (lists included) is replaced."""
+    merged = dict(base)
+    for key_, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key_), dict):
+            merged[key_] = deep_merge(merged[key_], value)
+        else:
+            merged[key_] = value
+    return merged
+
+
+def read_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
+    """The TOML content of a file with its `extends` chain merged in (child wins)."""
+    path = Path(path)
+    resolved = path.resolve()
+    if resolved in _chain:
+        raise ScenarioError(f"{path}: extends: expected no cycle, found {' -> '.join(p.name for p in (*_chain, resolved))}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: expected a scenario file, found no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: expected a readable UTF-8 file, found {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: expected valid TOML, found a syntax error: {exc}") from None
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: extends: expected a file name (string), found {parent!r}")
+    return deep_merge(read_raw(path.parent / parent, (*_chain, resolved)), data)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge and validate a scenario file; raise ScenarioError on any mistake."""
+    path = Path(path)
+    raw = read_raw(path)
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(f"{path}: {describe_error(exc.errors()[0])}") from None
+    for name, strategy in scenario.strategies.items():
+        try:
+            Parameters.model_validate({**scenario.parameters.model_dump(), **strategy.set})
+        except ValidationError as exc:
+            raise ScenarioError(f"{path}: {describe_error(exc.errors()[0], ('strategies', name, 'set'))}") from None
+    return scenario
+
+
+def describe_error(error: dict, prefix: tuple = ()) -> str:
+    """One pydantic error as 'field.path: expected ..., found ...'."""
+    loc = (*prefix, *error["loc"])
+    where = ".".join(str(part) for part in loc) or "(top level)"
+    kind, message, found = error["type"], error["msg"], error.get("input")
+    if kind == "extra_forbidden":
+        return f"{where}: unknown key{_did_you_mean(str(loc[-1]), _field_names_at(loc[:-1]))}"
+    if kind == "missing":
+        return f"{where}: expected a value, found nothing (the field is required)"
+    if message.startswith("Input should be "):
+        expected = message.removeprefix("Input should be ")
+    elif message.startswith("Value error, "):
+        return f"{where}: {message.removeprefix('Value error, ')}"
+    else:
+        expected = message[0].lower() + message[1:]
+    shown = repr(found)
+    return f"{where}: expected {expected}, found {shown if len(shown) <= 60 else shown[:57] + '...'}"
+
+
+def _field_names_at(loc: tuple) -> list[str]:
+    """Names of the fields of the model found at `loc` (for 'did you mean')."""
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        if part == "set" and model is Strategy:
+            model = Parameters
+            continue
+        field = model.model_fields.get(part)
+        if field is not None:  # otherwise `part` is a key of a dict of models: stay
+            model = _model_in(field.annotation)
+    return list(model.model_fields) if model else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def content_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario: the same world and parameters give the same hash."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a scenario file, for editors."""
+    schema = Scenario.model_json_schema()
+    schema["properties"]["extends"] = {"type": "string", "description": "a scenario file this one overrides"}
+    return schema
