@@ -36,19 +36,22 @@ class EcosystemModel(mesa.Model):
         engine: 'numba' (compiled kernels) or 'python' (the same kernels uncompiled).
         rng: the seed of the keyed random numbers (an int; default: the scenario's seed).
         reporters: indicator names the DataCollector records each month (default: all).
+        overrides: parameter values applied after the strategy's (sweeps, analytic cases).
     """
 
     def __init__(self, scenario: Scenario | str | Path, strategy: str | None = None, months: int | None = None,
-                 engine: str = "numba", rng: int | None = None, reporters: tuple[str, ...] = INDICATORS):
+                 engine: str = "numba", rng: int | None = None, reporters: tuple[str, ...] = INDICATORS,
+                 overrides: dict | None = None):
         """Build the world, initialise it and create the organisation and bridge-builder agents."""
         scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         seed = scenario.seed if rng is None else int(rng)
         super().__init__(rng=seed)
         self.strategy = strategy
+        self.overrides = dict(overrides or {})
         self.seed = seed
         self.months = scenario.horizon if months is None else months
         self.engine = Engine(engine)
-        self.parameters = scenario.parameters_for(strategy)
+        self.parameters = scenario.parameters_for(strategy, overrides)
         self.world = build_world(scenario, self.parameters, seed, self.engine)
         initialise(self.world, self.engine)
         self.recorder = Recorder(reference_month=scenario.outcome_month)

@@ -39,7 +39,8 @@ class RunResult:
 
 
 def run(scenario: Scenario | str | Path, strategy: str | None = None, seed: int | None = None, months: int | None = None,
-        engine: str = "numba", on_month: Callable[[int, int], None] | None = None) -> RunResult:
+        engine: str = "numba", overrides: dict[str, Any] | None = None,
+        on_month: Callable[[int, int], None] | None = None) -> RunResult:
     """Run a scenario (optionally under a strategy) and return its RunResult.
 
     Args:
@@ -48,10 +49,12 @@ def run(scenario: Scenario | str | Path, strategy: str | None = None, seed: int 
         seed: the keyed seed (default: the scenario's).
         months: months to run (default: the scenario's horizon).
         engine: 'numba' or 'python'.
+        overrides: parameter values applied after the strategy's.
         on_month: called with (months done, months in all) after each month (progress bars).
     """
     scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    model = EcosystemModel(scenario, strategy=strategy, months=months, engine=engine, rng=seed, reporters=())
+    model = EcosystemModel(scenario, strategy=strategy, months=months, engine=engine, rng=seed, reporters=(),
+                           overrides=overrides)
     while model.running:
         model.step()
         if on_month is not None:
@@ -65,12 +68,13 @@ def run(scenario: Scenario | str | Path, strategy: str | None = None, seed: int 
 
 def _manifest(scenario: Scenario, model: EcosystemModel) -> dict[str, Any]:
     scenario_hash = content_hash(scenario)
-    key = json.dumps([scenario_hash, model.strategy, model.seed, model.months])
+    key = json.dumps([scenario_hash, model.strategy, model.overrides, model.seed, model.months], sort_keys=True)
     return {
         "run_id": hashlib.sha256(key.encode()).hexdigest()[:16],
         "scenario": scenario.name,
         "scenario_hash": scenario_hash,
         "strategy": model.strategy,
+        "overrides": model.overrides,
         "parameters": model.parameters.model_dump(),
         "seed": model.seed,
         "months": model.months,

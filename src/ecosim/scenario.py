@@ -165,13 +165,19 @@ class Scenario(_Strict):
         """Reference month of the outcomes: the same for every strategy."""
         return self.parameters.funding_end if self.reference_month is None else self.reference_month
 
-    def parameters_for(self, strategy: str | None) -> Parameters:
-        """The scenario's parameters with a strategy's overrides applied."""
-        if strategy is None:
+    def parameters_for(self, strategy: str | None, overrides: dict[str, Any] | None = None) -> Parameters:
+        """The scenario's parameters with a strategy's overrides, then `overrides`, applied and validated."""
+        if strategy is not None and strategy not in self.strategies:
+            known = ", ".join(self.strategies) or "none"
+            raise ScenarioError(f"strategy: expected one of the scenario's strategies ({known}), found {strategy!r}"
+                                f"{_did_you_mean(strategy, self.strategies)}")
+        changes = {**(self.strategies[strategy].set if strategy is not None else {}), **(overrides or {})}
+        if not changes:
             return self.parameters
-        if strategy not in self.strategies:
-            raise ScenarioError(f"unknown strategy {strategy!r}{_did_you_mean(strategy, self.strategies)}; known: {', '.join(self.strategies) or 'none'}")
-        return Parameters.model_validate({**self.parameters.model_dump(), **self.strategies[strategy].set})
+        try:
+            return Parameters.model_validate({**self.parameters.model_dump(), **changes})
+        except ValidationError as exc:
+            raise ScenarioError(describe_error(exc.errors()[0], ("parameters",))) from None
 
 
 def _did_you_mean(name: str, choices: typing.Iterable[str]) -> str:

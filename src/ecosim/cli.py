@@ -1,0 +1,125 @@
+"""The `ecosim` command: the only module that talks to a terminal."""
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ecosim.kernels import ENGINES
+from ecosim.scenario import ScenarioError, json_schema, load_scenario
+from ecosim.schedule import SCHEDULE
+
+app = typer.Typer(help="Simulate school-company learning environments and learning ecosystems.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+console = Console()
+errors = Console(stderr=True)
+
+OUTCOME_LABELS = {
+    "alive_at_reference": "partnerships alive at the reference month",
+    "share_not_ended_24": "share not ended 24 months later",
+    "share_active_24": "share active 24 months later",
+    "share_not_ended_60": "share not ended 60 months later",
+    "share_active_60": "share active 60 months later",
+    "learner_months_after_reference": "learner-months placed after the reference month",
+    "hard_to_reach_share_of_placed_months": "hard-to-reach share of placed learner-months",
+    "cohort_share_placed": "share of a graduating cohort ever placed",
+    "graduate_competence": "competence of placed graduates",
+    "graduate_breadth": "breadth of placed graduates (workplaces)",
+    "ecosystems": "live ecosystems at the end",
+    "share_in_ecosystems_of_3_plus": "share of live partnerships in ecosystems of >= 3 organisations",
+    "largest_ecosystem": "largest ecosystem (organisations)",
+    "programme_spending": "programme spending (EUR)",
+    "learner_months_per_1000_eur": "learner-months placed per 1,000 EUR",
+    "partnerships_formed": "partnerships formed in all",
+}
+
+
+def fail(message: str) -> None:
+    """Print one line for a user mistake and exit with code 2."""
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _format(value: object) -> str:
+    if isinstance(value, float):
+        return "n/a" if math.isnan(value) else (f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}")
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")],
+    strategy: Annotated[str | None, typer.Option(help="a strategy named in the scenario")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="keyed seed (default: the scenario's)")] = None,
+    months: Annotated[int | None, typer.Option(min=1, help="months to run (default: the scenario's horizon)")] = None,
+    engine: Annotated[str, typer.Option(help=f"kernel engine: {' or '.join(ENGINES)}")] = "numba",
+    out: Annotated[Path | None, typer.Option(help="folder for the run's Parquet files (default: results/<scenario>...)")] = None,
+) -> None:
+    """Run one scenario and print the outcomes (MODEL.md §5)."""
+    from ecosim.run import run as run_scenario
+
+    if engine not in ENGINES:
+        fail(f"--engine: expected one of {', '.join(ENGINES)}, found {engine!r}")
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as exc:
+        fail(str(exc))
+    try:
+        loaded.parameters_for(strategy)
+    except ScenarioError as exc:
+        fail(f"{scenario}: {exc}")
+    total = months or loaded.horizon
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("months"),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task(f"{loaded.name}{' / ' + strategy if strategy else ''}", total=total)
+        result = run_scenario(loaded, strategy=strategy, seed=seed, months=months, engine=engine,
+                              on_month=lambda done, _: progress.update(task, completed=done))
+    name = f"{loaded.name}{'-' + strategy if strategy else ''}-seed{result.manifest['seed']}-{total}m"
+    folder = result.save(out or Path("results") / name)
+    table = Table(title=f"{loaded.name}{' under ' + strategy if strategy else ''}: outcomes (reference month "
+                        f"{result.outcomes['reference_month']})")
+    table.add_column("outcome")
+    table.add_column("value", justify="right")
+    for key_, label in OUTCOME_LABELS.items():
+        table.add_row(label, _format(result.outcomes[key_]))
+    console.print(table)
+    console.print(f"written: {folder}", highlight=False)
+
+
+@app.command()
+def check(scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")]) -> None:
+    """Validate a scenario file: exit 0 and a one-line description, or one error line and exit 2."""
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as exc:
+        fail(str(exc))
+    regions = sum(r.copies for r in loaded.regions)
+    console.print(f"ok: {scenario}: scenario {loaded.name!r}, {regions} region(s), {loaded.horizon} months, "
+                  f"{len(loaded.strategies)} strategies ({', '.join(loaded.strategies) or 'none'})", highlight=False)
+
+
+@app.command()
+def schema(out: Annotated[Path | None, typer.Option(help="write here instead of printing")] = None) -> None:
+    """Print (or write) the JSON Schema of scenario files, for editors."""
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text)
+        console.print(f"written: {out}", highlight=False)
+
+
+@app.command()
+def schedule() -> None:
+    """Print the monthly schedule: which kernel runs when."""
+    table = Table(title="one month of ecosim (MODEL.md §3)")
+    for column in ("step", "process", "kernel", "what it computes"):
+        table.add_column(column)
+    for row in SCHEDULE:
+        table.add_row(*row)
+    console.print(table)
