@@ -8,7 +8,6 @@ only when asked (:meth:`ecosim.model.EcosystemModel.learner_agents`).
 import mesa
 
 
-
 class _RowView(mesa.Agent):
     """A mesa Agent standing for one row of a table of the World."""
 
@@ -41,7 +40,11 @@ class _Organisation(_RowView):
     def support(self) -> dict[str, float]:
         """Support per layer: board, leaders (managers), floor."""
         t = self._table
-        return {"board": float(t.board[self.row]), "leaders": float(t.leaders[self.row]), "floor": float(t.floor[self.row])}
+        return {
+            "board": float(t.board[self.row]),
+            "leaders": float(t.leaders[self.row]),
+            "floor": float(t.floor[self.row]),
+        }
 
     @property
     def commitment(self) -> float:
@@ -106,7 +109,7 @@ class BridgeBuilder(_RowView):
 
     @property
     def paid_by(self) -> str:
-        """programme or partner."""
+        """Programme or partner."""
         return ("programme", "partner")[int(self._table.payer[self.row])]
 
 
@@ -140,5 +143,3 @@ class Learner(_RowView):
     def hard_to_reach(self) -> bool:
         """Whether it belongs to a group that finds it harder to take part."""
         return bool(self._table.hard[self.row])
-
-

@@ -19,25 +19,69 @@ from ecosim.scenario import Region, Scenario
 from ecosim.world import Table
 
 ORGANISATION_COLUMNS = {
-    "kind": ("i1", ()), "region": ("i4", ()), "sectors": ("u8", ()), "board": ("f8", ()), "leaders": ("f8", ()),
-    "floor": ("f8", ()), "commitment": ("f8", ()), "leaders_start": ("f8", ()), "demand": ("?", ()),
-    "places": ("i4", ()), "hosted": ("i4", ()), "learners": ("i4", ()),
+    "kind": ("i1", ()),
+    "region": ("i4", ()),
+    "sectors": ("u8", ()),
+    "board": ("f8", ()),
+    "leaders": ("f8", ()),
+    "floor": ("f8", ()),
+    "commitment": ("f8", ()),
+    "leaders_start": ("f8", ()),
+    "demand": ("?", ()),
+    "places": ("i4", ()),
+    "hosted": ("i4", ()),
+    "learners": ("i4", ()),
 }
 BRIDGE_BUILDER_COLUMNS = {"region": ("i4", ()), "payer": ("i1", ()), "status": ("i1", ()), "intensity": ("f8", ())}
 PARTNERSHIP_COLUMNS = {
-    "school": ("i4", ()), "company": ("i4", ()), "region": ("i4", ()), "parent": ("i8", ()), "bridge_builder": ("i4", ()),
-    "ownership": ("f8", ()), "mission": ("f8", ()), "value": ("f8", ()), "health": ("f8", ()), "contacts": ("i1", ()),
-    "consultation": ("?", ()), "start": ("i4", ()), "status": ("i1", ()), "end": ("i4", ()), "cause": ("i1", ()),
-    "placed": ("i4", ()), "penalty": ("f8", ()), "start_terms": ("f8", (5,)), "contact_loss": ("f8", ()),
+    "school": ("i4", ()),
+    "company": ("i4", ()),
+    "region": ("i4", ()),
+    "parent": ("i8", ()),
+    "bridge_builder": ("i4", ()),
+    "ownership": ("f8", ()),
+    "mission": ("f8", ()),
+    "value": ("f8", ()),
+    "health": ("f8", ()),
+    "contacts": ("i1", ()),
+    "consultation": ("?", ()),
+    "start": ("i4", ()),
+    "status": ("i1", ()),
+    "end": ("i4", ()),
+    "cause": ("i1", ()),
+    "placed": ("i4", ()),
+    "penalty": ("f8", ()),
+    "start_terms": ("f8", (5,)),
+    "contact_loss": ("f8", ()),
 }
 LEARNER_COLUMNS = {
-    "school": ("i4", ()), "enrolled": ("i2", ()), "placement": ("i4", ()), "months_placed": ("i2", ()),
-    "months_here": ("i2", ()), "motivation": ("f8", ()), "competence": ("f8", ()), "breadth": ("i2", ()), "hard": ("?", ()),
+    "school": ("i4", ()),
+    "enrolled": ("i2", ()),
+    "placement": ("i4", ()),
+    "months_placed": ("i2", ()),
+    "months_here": ("i2", ()),
+    "motivation": ("f8", ()),
+    "competence": ("f8", ()),
+    "breadth": ("i2", ()),
+    "hard": ("?", ()),
 }
 EVENT_COLUMNS = {"row": ("i4", (5,))}
 
 # what each build draw is for (the `step` key of the S_BUILD stream)
-W_BOARD, W_LEADERS, W_FLOOR, W_COMMITMENT, W_DEMAND, W_PLACES, W_LEARNERS, W_SECTOR_COUNT, W_PAYER, W_PAIR_ORDER, W_PAIR_SCHOOL, W_SERVED = range(12)
+(
+    W_BOARD,
+    W_LEADERS,
+    W_FLOOR,
+    W_COMMITMENT,
+    W_DEMAND,
+    W_PLACES,
+    W_LEARNERS,
+    W_SECTOR_COUNT,
+    W_PAYER,
+    W_PAIR_ORDER,
+    W_PAIR_SCHOOL,
+    W_SERVED,
+) = range(12)
 W_SECTORS = 100  # + j for the j-th sector picked
 
 
@@ -65,7 +109,10 @@ class World:
 
     def state_bytes(self) -> int:
         """Bytes of array state held by all tables."""
-        return sum(t.nbytes() for t in (self.organisations, self.bridge_builders, self.partnerships, self.learners, self.events))
+        return sum(
+            t.nbytes()
+            for t in (self.organisations, self.bridge_builders, self.partnerships, self.learners, self.events)
+        )
 
 
 def _u(seed: int, entity: int, what: int) -> float:
@@ -97,13 +144,17 @@ class _Builder:
         p, seed = self.p, self.seed
         spread = p.support_spread
         row = {
-            "kind": kind, "region": region, "sectors": sectors,
+            "kind": kind,
+            "region": region,
+            "sectors": sectors,
             "board": p.initial_board + spread * (2 * _u(seed, o, W_BOARD) - 1),
             "leaders": p.initial_leaders + spread * (2 * _u(seed, o, W_LEADERS) - 1),
             "floor": p.initial_floor + spread * (2 * _u(seed, o, W_FLOOR) - 1),
             "commitment": p.commitment_min + (p.commitment_max - p.commitment_min) * _u(seed, o, W_COMMITMENT),
             "demand": kind == COMPANY and (demand or _u(seed, o, W_DEMAND) < p.demand_share),
-            "places": places, "hosted": 0, "learners": learners,
+            "places": places,
+            "hosted": 0,
+            "learners": learners,
         }
         row = {k: (min(1.0, max(0.0, v)) if k in ("board", "leaders", "floor") else v) for k, v in row.items()}
         row["leaders_start"] = row["leaders"]
@@ -139,8 +190,13 @@ class _Builder:
                 mask |= 1 << self.sector_index[sector]
             ids[("s", s.name)] = self.add_org(f"{name}/{s.name}", SCHOOL, g, mask, 0, False, s.learners)
         for c in region.companies:
-            ids[("c", c.name)] = self.add_org(f"{name}/{c.name}", COMPANY, g, 1 << self.sector_index[c.sector], c.places, c.demand, 0)
-        bbs = {b.name: self.add_bb(f"{name}/{b.name}", g, PARTNER if b.paid_by == "partner" else PROGRAMME) for b in region.bridge_builders}
+            ids[("c", c.name)] = self.add_org(
+                f"{name}/{c.name}", COMPANY, g, 1 << self.sector_index[c.sector], c.places, c.demand, 0
+            )
+        bbs = {
+            b.name: self.add_bb(f"{name}/{b.name}", g, PARTNER if b.paid_by == "partner" else PROGRAMME)
+            for b in region.bridge_builders
+        }
         for pair in region.partnerships:
             bb = bbs[pair.bridge_builder] if pair.bridge_builder is not None else -1
             self.pairs.append((ids[("s", pair.school)], ids[("c", pair.company)], g, bb))
@@ -178,19 +234,23 @@ class _Builder:
             pairs.append((s, c))
         served = [-1] * len(pairs)
         k = 0
-        while k < len(pairs) and (gen.bridge_builders is None or len(self.bbs) - self._bb_first(g) < gen.bridge_builders):
+        while k < len(pairs) and (
+            gen.bridge_builders is None or len(self.bbs) - self._bb_first(g) < gen.bridge_builders
+        ):
             b = self.add_bb(f"{name}/bridge-builder-{len(self.bbs) - self._bb_first(g) + 1}", g, None)
             block = _int_between(seed, b, W_SERVED, *gen.served_per_bridge_builder)
             for j in range(k, min(len(pairs), k + block)):
                 served[j] = b
             k += block
-        self.pairs.extend((s, c, g, b) for (s, c), b in zip(pairs, served))
+        self.pairs.extend((s, c, g, b) for (s, c), b in zip(pairs, served, strict=True))
 
     def _bb_first(self, g: int) -> int:
         return next((b for b, (region, _) in enumerate(self.bbs) if region == g), len(self.bbs))
 
 
-def build_world(scenario: Scenario, parameters: Parameters | None = None, seed: int | None = None, engine: Engine | None = None) -> World:
+def build_world(
+    scenario: Scenario, parameters: Parameters | None = None, seed: int | None = None, engine: Engine | None = None
+) -> World:
     """Build the starting World of a scenario (its own parameters unless given, its seed unless given)."""
     parameters = parameters or scenario.parameters
     seed = scenario.seed if seed is None else seed
@@ -208,7 +268,9 @@ def build_world(scenario: Scenario, parameters: Parameters | None = None, seed: 
     if b.bbs:
         bridge_builders.region[:], bridge_builders.payer[:] = np.array(b.bbs).T
     n_pairs = len(b.pairs)
-    partnerships = Table(PARTNERSHIP_COLUMNS, max(16, 2 * n_pairs), fill={"end": -1, "cause": -1, "bridge_builder": -1, "parent": -1})
+    partnerships = Table(
+        PARTNERSHIP_COLUMNS, max(16, 2 * n_pairs), fill={"end": -1, "cause": -1, "bridge_builder": -1, "parent": -1}
+    )
     partnerships.n = n_pairs
     if n_pairs:
         pp = np.array(b.pairs)
@@ -222,13 +284,36 @@ def build_world(scenario: Scenario, parameters: Parameters | None = None, seed: 
     learners.school[:] = learner_school
     _stagger_cohorts(learners, organisations.learners)
     events = Table(EVENT_COLUMNS, 1024)
-    world = World(scenario, parameters, kernel_params(parameters), seed, organisations, bridge_builders, partnerships,
-                  learners, events, b.region_names, np.array(b.region_start_pairs, np.int64),
-                  np.array(b.region_org_start, np.int64), b.org_names, b.bb_names)
+    world = World(
+        scenario,
+        parameters,
+        kernel_params(parameters),
+        seed,
+        organisations,
+        bridge_builders,
+        partnerships,
+        learners,
+        events,
+        b.region_names,
+        np.array(b.region_start_pairs, np.int64),
+        np.array(b.region_org_start, np.int64),
+        b.org_names,
+        b.bb_names,
+    )
     with engine.errstate():
         L = learners
-        engine.enrol_all(seed, world.params, L.enrolled, L.placement, L.months_placed, L.months_here, L.motivation,
-                         L.competence, L.breadth, L.hard)
+        engine.enrol_all(
+            seed,
+            world.params,
+            L.enrolled,
+            L.placement,
+            L.months_placed,
+            L.months_here,
+            L.motivation,
+            L.competence,
+            L.breadth,
+            L.hard,
+        )
     return world
 
 

@@ -14,8 +14,12 @@ from ecosim.kernels import ENGINES
 from ecosim.scenario import ScenarioError, json_schema, load_scenario
 from ecosim.schedule import SCHEDULE
 
-app = typer.Typer(help="Simulate school-company learning environments and learning ecosystems.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="Simulate school-company learning environments and learning ecosystems.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 console = Console()
 errors = Console(stderr=True)
 
@@ -58,7 +62,9 @@ def run(
     seed: Annotated[int | None, typer.Option(min=0, help="keyed seed (default: the scenario's)")] = None,
     months: Annotated[int | None, typer.Option(min=1, help="months to run (default: the scenario's horizon)")] = None,
     engine: Annotated[str, typer.Option(help=f"kernel engine: {' or '.join(ENGINES)}")] = "numba",
-    out: Annotated[Path | None, typer.Option(help="folder for the run's Parquet files (default: results/<scenario>...)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="folder for the run's Parquet files (default: results/<scenario>...)")
+    ] = None,
 ) -> None:
     """Run one scenario and print the outcomes (MODEL.md §5)."""
     from ecosim.run import run as run_scenario
@@ -74,15 +80,30 @@ def run(
     except ScenarioError as exc:
         fail(f"{scenario}: {exc}")
     total = months or loaded.horizon
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("months"),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("months"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task(f"{loaded.name}{' / ' + strategy if strategy else ''}", total=total)
-        result = run_scenario(loaded, strategy=strategy, seed=seed, months=months, engine=engine,
-                              on_month=lambda done, _: progress.update(task, completed=done))
+        result = run_scenario(
+            loaded,
+            strategy=strategy,
+            seed=seed,
+            months=months,
+            engine=engine,
+            on_month=lambda done, _: progress.update(task, completed=done),
+        )
     name = f"{loaded.name}{'-' + strategy if strategy else ''}-seed{result.manifest['seed']}-{total}m"
     folder = result.save(out or Path("results") / name)
-    table = Table(title=f"{loaded.name}{' under ' + strategy if strategy else ''}: outcomes (reference month "
-                        f"{result.outcomes['reference_month']})")
+    table = Table(
+        title=f"{loaded.name}{' under ' + strategy if strategy else ''}: outcomes (reference month "
+        f"{result.outcomes['reference_month']})"
+    )
     table.add_column("outcome")
     table.add_column("value", justify="right")
     for key_, label in OUTCOME_LABELS.items():
@@ -99,8 +120,11 @@ def check(scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")]
     except ScenarioError as exc:
         fail(str(exc))
     regions = sum(r.copies for r in loaded.regions)
-    console.print(f"ok: {scenario}: scenario {loaded.name!r}, {regions} region(s), {loaded.horizon} months, "
-                  f"{len(loaded.strategies)} strategies ({', '.join(loaded.strategies) or 'none'})", highlight=False)
+    console.print(
+        f"ok: {scenario}: scenario {loaded.name!r}, {regions} region(s), {loaded.horizon} months, "
+        f"{len(loaded.strategies)} strategies ({', '.join(loaded.strategies) or 'none'})",
+        highlight=False,
+    )
 
 
 @app.command()

@@ -37,11 +37,19 @@ class EcosystemModel(mesa.Model):
         rng: the seed of the keyed random numbers (an int; default: the scenario's seed).
         reporters: indicator names the DataCollector records each month (default: all).
         overrides: parameter values applied after the strategy's (sweeps, analytic cases).
+
     """
 
-    def __init__(self, scenario: Scenario | str | Path, strategy: str | None = None, months: int | None = None,
-                 engine: str = "numba", rng: int | None = None, reporters: tuple[str, ...] = INDICATORS,
-                 overrides: dict | None = None):
+    def __init__(
+        self,
+        scenario: Scenario | str | Path,
+        strategy: str | None = None,
+        months: int | None = None,
+        engine: str = "numba",
+        rng: int | None = None,
+        reporters: tuple[str, ...] = INDICATORS,
+        overrides: dict | None = None,
+    ):
         """Build the world, initialise it and create the organisation and bridge-builder agents."""
         scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         seed = scenario.seed if rng is None else int(rng)

@@ -25,21 +25,33 @@ class Parameters(BaseModel):
     # 1. Funding
     funding_end: int = param(36, "month", "[T] first month without programme funding", ge=0)
     funding_taper: int = param(0, "months", "[n] months over which funding falls linearly after T", ge=0)
-    bridge_builder_cost: float = param(6000.0, "EUR/month", "programme pay of an active bridge-builder at full funding", ge=0)
+    bridge_builder_cost: float = param(
+        6000.0, "EUR/month", "programme pay of an active bridge-builder at full funding", ge=0
+    )
     aftercare_cost: float = param(1800.0, "EUR/month", "programme pay of a bridge-builder in aftercare", ge=0)
-    expert_card_cost: float = param(1500.0, "EUR/year", "expert sessions per ecosystem of >= 3 organisations under network support", ge=0)
+    expert_card_cost: float = param(
+        1500.0, "EUR/year", "expert sessions per ecosystem of >= 3 organisations under network support", ge=0
+    )
     outreach_cost: float = param(50.0, "EUR", "per hard-to-reach learner placed under outreach", ge=0)
     evaluation_cost: float = param(500.0, "EUR", "per live partnership per evaluation session", ge=0)
 
     # 2. Bridge-builders
-    leave_rate: float = param(0.25, "1/month", "[q] chance a programme-paid bridge-builder leaves, times (1 - f)", **UNIT)
+    leave_rate: float = param(
+        0.25, "1/month", "[q] chance a programme-paid bridge-builder leaves, times (1 - f)", **UNIT
+    )
     partner_turnover: float = param(1 / 60, "1/month", "[q_p] chance a partner-paid bridge-builder leaves", **UNIT)
-    partner_paid_share: float = param(0.0, "share", "share of bridge-builders paid by a partner, not the programme", **UNIT)
+    partner_paid_share: float = param(
+        0.0, "share", "share of bridge-builders paid by a partner, not the programme", **UNIT
+    )
     aftercare: bool = param(False, "switch", "a leaving bridge-builder enters aftercare instead of departing")
-    aftercare_decay: float = param(0.10, "1/month", "[delta_a] decay of intensity in aftercare; departs below 0.1", **UNIT)
+    aftercare_decay: float = param(
+        0.10, "1/month", "[delta_a] decay of intensity in aftercare; departs below 0.1", **UNIT
+    )
     handover_rate: float = param(0.02, "1/month", "[h] ownership gained per month: O += h*i*(1-O)", **UNIT)
     initial_ownership: float = param(0.1, "share", "[O0] the team's ownership at the start", **UNIT)
-    departure_shock: float = param(0.5, "share", "[sigma] shock s = sigma*(1-O)*i to health and floor support at departure", **UNIT)
+    departure_shock: float = param(
+        0.5, "share", "[sigma] shock s = sigma*(1-O)*i to health and floor support at departure", **UNIT
+    )
 
     # 3. Support (draagvlak)
     initial_board: float = param(0.7, "share", "[B0] mean starting board support", **UNIT)
@@ -55,7 +67,9 @@ class Parameters(BaseModel):
     diffusion: float = param(0.03, "1/month", "[d] downward diffusion B -> L -> F", **UNIT)
     demand_signal: float = param(0.02, "1/month", "[g_d] boost from a company's explicit demand", **UNIT)
     demand_share: float = param(0.2, "share", "share of companies with explicit demand ('vragende partij')", **UNIT)
-    bridge_builder_energy: float = param(0.03, "1/month", "[g_b] floor boost from a serving bridge-builder, times intensity", **UNIT)
+    bridge_builder_energy: float = param(
+        0.03, "1/month", "[g_b] floor boost from a serving bridge-builder, times intensity", **UNIT
+    )
 
     # 4. Reflection
     evaluation_interval: int = param(0, "months", "[k_e] months between evaluation sessions; 0 is off", ge=0)
@@ -66,16 +80,22 @@ class Parameters(BaseModel):
     initial_value: float = param(0.5, "share", "[V0] value at the start", **UNIT)
     value_gain: float = param(0.02, "1/month", "[r_v] value gain from fill and variety", **UNIT)
     isolation_loss: float = param(0.01, "1/month", "[p_iso] value lost each month by an isolated pair", **UNIT)
-    weight_support: float = param(0.30, "weight", "[w_s] weight of the weakest support layer in the health target", **UNIT)
+    weight_support: float = param(
+        0.30, "weight", "[w_s] weight of the weakest support layer in the health target", **UNIT
+    )
     weight_carrier: float = param(0.25, "weight", "[w_c] weight of the carrier O + (1-O)*i", **UNIT)
     weight_mission: float = param(0.15, "weight", "[w_m] weight of the shared mission", **UNIT)
     weight_value: float = param(0.20, "weight", "[w_v] weight of value", **UNIT)
     weight_consultation: float = param(0.10, "weight", "[w_k] weight of consultation structures", **UNIT)
-    health_adjustment: float = param(0.2, "1/month", "[lambda] health moves this share of the way to its target", **UNIT)
+    health_adjustment: float = param(
+        0.2, "1/month", "[lambda] health moves this share of the way to its target", **UNIT
+    )
     stall_base: float = param(0.002, "1/month", "[eta0] base chance an active partnership stalls", **UNIT)
     stall_slope: float = param(0.06, "1/month", "[eta1] extra stalling chance times (1 - H)^2", **UNIT)
     stalled_end: float = param(0.10, "1/month", "[zeta] chance a stalled partnership ends", **UNIT)
-    reactivation_health: float = param(0.5, "share", "a stalled partnership turns active again above this health", **UNIT)
+    reactivation_health: float = param(
+        0.5, "share", "a stalled partnership turns active again above this health", **UNIT
+    )
     contacts_one_share: float = param(0.6, "share", "share of partnerships starting with one contact person", **UNIT)
     contacts_two_share: float = param(0.3, "share", "share with two contact persons (the rest have three)", **UNIT)
     min_contacts: int = param(1, "persons", "every partnership has at least this many contact persons", ge=1, le=3)
@@ -89,27 +109,39 @@ class Parameters(BaseModel):
     affinity_none: float = param(0.1, "factor", "[alpha_0] A_ij for ecosystems sharing nothing", ge=0)
     brokerage: bool = param(False, "switch", "ecosystem brokerage: merging x3 and capacity + kappa_b")
     brokerage_merge_factor: float = param(3.0, "factor", "B_ij under ecosystem brokerage", ge=0)
-    bridge_builder_merge_factor: float = param(2.0, "factor", "B_ij when either ecosystem has an active bridge-builder", ge=0)
+    bridge_builder_merge_factor: float = param(
+        2.0, "factor", "B_ij when either ecosystem has an active bridge-builder", ge=0
+    )
     capacity: float = param(6.0, "organisations", "[kappa] organisations an ecosystem coordinates without cost", ge=0)
     network_support: bool = param(False, "switch", "expert sessions ('10-beurtenkaart') add capacity")
     network_capacity: float = param(8.0, "organisations", "[kappa_n] capacity added by network support", ge=0)
     brokerage_capacity: float = param(4.0, "organisations", "[kappa_b] capacity added by brokerage", ge=0)
-    coordination_penalty: float = param(0.03, "per organisation", "[pi] health-target penalty per organisation over capacity", **UNIT)
+    coordination_penalty: float = param(
+        0.03, "per organisation", "[pi] health-target penalty per organisation over capacity", **UNIT
+    )
     max_coordination_penalty: float = param(0.3, "share", "[pi_max] largest coordination penalty", **UNIT)
-    recruitment_rate: float = param(0.005, "1/month per organisation", "[rho] recruitment chance per organisation", **UNIT)
+    recruitment_rate: float = param(
+        0.005, "1/month per organisation", "[rho] recruitment chance per organisation", **UNIT
+    )
     max_recruitment: float = param(0.05, "1/month", "[rho_max] largest recruitment chance of an ecosystem", **UNIT)
 
     # 7. Learners
     hard_to_reach_share: float = param(0.25, "share", "share of enrolling learners who are hard to reach", **UNIT)
-    placement_rate: float = param(0.15, "1/month", "[beta] placement chance of an unplaced learner, times motivation", **UNIT)
+    placement_rate: float = param(
+        0.15, "1/month", "[beta] placement chance of an unplaced learner, times motivation", **UNIT
+    )
     hard_to_reach_factor: float = param(0.3, "factor", "[chi] placement factor for hard-to-reach learners", **UNIT)
     outreach: bool = param(False, "switch", "smaakmakers reach out: chi_o replaces chi")
-    outreach_factor: float = param(0.7, "factor", "[chi_o] placement factor for hard-to-reach learners under outreach", **UNIT)
+    outreach_factor: float = param(
+        0.7, "factor", "[chi_o] placement factor for hard-to-reach learners under outreach", **UNIT
+    )
     motivation_min: float = param(0.3, "share", "lower end of motivation at enrolment", **UNIT)
     motivation_max: float = param(0.9, "share", "upper end of motivation at enrolment", **UNIT)
     motivation_adjustment: float = param(0.1, "1/month", "motivation += this*(H - motivation) while placed", **UNIT)
     competence_gain: float = param(0.02, "1/month", "[gamma] competence += gamma*H*motivation while placed", ge=0)
-    rotation_interval: int = param(6, "months", "placed months between rotations in an ecosystem of >= 2 companies", ge=1)
+    rotation_interval: int = param(
+        6, "months", "placed months between rotations in an ecosystem of >= 2 companies", ge=1
+    )
 
     @model_validator(mode="after")
     def _ranges_ordered(self) -> "Parameters":

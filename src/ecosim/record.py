@@ -8,22 +8,51 @@ import pandas as pd
 
 from ecosim.build import World
 from ecosim.kernels import Engine
-from ecosim.kernels.codes import ACTIVE, BB_AFTERCARE, BB_ACTIVE, CAUSES, ENDED, EVENTS, PROGRAMME
+from ecosim.kernels.codes import ACTIVE, BB_ACTIVE, BB_AFTERCARE, CAUSES, ENDED, EVENTS, PROGRAMME
 from ecosim.schedule import MonthStats
 
-STRUCTURE = ("partnerships_active", "partnerships_stalled", "partnerships_ended", "ecosystems", "largest_ecosystem",
-             "share_in_ecosystems_of_3_plus", "bridge_builders_active", "bridge_builders_aftercare", "support_board",
-             "support_leaders", "support_floor", "mean_health", "learners_placed", "hard_to_reach_placed",
-             "mean_competence_placed", "mean_breadth_placed")
-INDICATORS = ("month", "funding", *STRUCTURE, *(f"ended_{c}" for c in CAUSES), "hard_to_reach_share_placed", "merges",
-              "recruits", "placements", "graduates", "graduates_placed", "graduate_competence", "graduate_breadth", "spending")
+STRUCTURE = (
+    "partnerships_active",
+    "partnerships_stalled",
+    "partnerships_ended",
+    "ecosystems",
+    "largest_ecosystem",
+    "share_in_ecosystems_of_3_plus",
+    "bridge_builders_active",
+    "bridge_builders_aftercare",
+    "support_board",
+    "support_leaders",
+    "support_floor",
+    "mean_health",
+    "learners_placed",
+    "hard_to_reach_placed",
+    "mean_competence_placed",
+    "mean_breadth_placed",
+)
+INDICATORS = (
+    "month",
+    "funding",
+    *STRUCTURE,
+    *(f"ended_{c}" for c in CAUSES),
+    "hard_to_reach_share_placed",
+    "merges",
+    "recruits",
+    "placements",
+    "graduates",
+    "graduates_placed",
+    "graduate_competence",
+    "graduate_breadth",
+    "spending",
+)
 FOLLOW_UP = (24, 60)  # months after the reference month at which survival is read
 
 
 @dataclass
 class Recorder:
-    """Collects one row of indicators per month, and the status of the partnerships alive at the
-    reference month when it is reached and 24 and 60 months later."""
+    """Collects one row of indicators per month, and follows the partnerships of the reference month.
+
+    Their status is read when the reference month is reached and 24 and 60 months later.
+    """
 
     reference_month: int
     rows: list[list[float]] = field(default_factory=list)
@@ -35,16 +64,41 @@ class Recorder:
         t = world.month - 1
         O, B, P, L = world.organisations, world.bridge_builders, world.partnerships, world.learners
         by_cause = np.zeros(len(CAUSES), np.int64)
-        structure = engine.indicators(P.n, P.status, P.cause, P.school, P.company, P.health, world.census, O.board, O.leaders,
-                                      O.floor, B.status, L.placement, L.competence, L.breadth, L.hard, by_cause)
-        row = dict(month=t, funding=stats.funding, **dict(zip(STRUCTURE, structure)))
-        row.update({f"ended_{c}": int(k) for c, k in zip(CAUSES, by_cause)})
-        row["hard_to_reach_share_placed"] = row["hard_to_reach_placed"] / row["learners_placed"] if row["learners_placed"] else np.nan
-        row.update(merges=stats.merges, recruits=stats.recruits, placements=stats.placements, graduates=stats.graduates,
-                   graduates_placed=stats.graduates_placed,
-                   graduate_competence=stats.graduate_competence / stats.graduates_placed if stats.graduates_placed else np.nan,
-                   graduate_breadth=stats.graduate_breadth / stats.graduates_placed if stats.graduates_placed else np.nan,
-                   spending=self._spending(world, stats))
+        structure = engine.indicators(
+            P.n,
+            P.status,
+            P.cause,
+            P.school,
+            P.company,
+            P.health,
+            world.census,
+            O.board,
+            O.leaders,
+            O.floor,
+            B.status,
+            L.placement,
+            L.competence,
+            L.breadth,
+            L.hard,
+            by_cause,
+        )
+        row = dict(month=t, funding=stats.funding, **dict(zip(STRUCTURE, structure, strict=True)))
+        row.update({f"ended_{c}": int(k) for c, k in zip(CAUSES, by_cause, strict=True)})
+        row["hard_to_reach_share_placed"] = (
+            row["hard_to_reach_placed"] / row["learners_placed"] if row["learners_placed"] else np.nan
+        )
+        row.update(
+            merges=stats.merges,
+            recruits=stats.recruits,
+            placements=stats.placements,
+            graduates=stats.graduates,
+            graduates_placed=stats.graduates_placed,
+            graduate_competence=stats.graduate_competence / stats.graduates_placed
+            if stats.graduates_placed
+            else np.nan,
+            graduate_breadth=stats.graduate_breadth / stats.graduates_placed if stats.graduates_placed else np.nan,
+            spending=self._spending(world, stats),
+        )
         self.rows.append([row[name] for name in INDICATORS])
         self._follow(world, t)
         return row
@@ -69,8 +123,10 @@ class Recorder:
         for later in FOLLOW_UP:
             if t == self.reference_month + later and self.alive_at_reference is not None:
                 status = P.status[: len(self.alive_at_reference)][self.alive_at_reference]
-                self.follow_up[later] = {"not_ended": int(np.count_nonzero(status != ENDED)),
-                                         "active": int(np.count_nonzero(status == ACTIVE))}
+                self.follow_up[later] = {
+                    "not_ended": int(np.count_nonzero(status != ENDED)),
+                    "active": int(np.count_nonzero(status == ACTIVE)),
+                }
 
     def frame(self) -> pd.DataFrame:
         """The indicators as a DataFrame, one row per month."""
@@ -78,21 +134,34 @@ class Recorder:
         return df.astype({name: "int64" for name in INDICATORS if name not in _FLOAT_COLUMNS})
 
 
-_FLOAT_COLUMNS = {"funding", "share_in_ecosystems_of_3_plus", "support_board", "support_leaders", "support_floor",
-                  "mean_health", "mean_competence_placed", "mean_breadth_placed", "hard_to_reach_share_placed",
-                  "graduate_competence", "graduate_breadth", "spending"}
+_FLOAT_COLUMNS = {
+    "funding",
+    "share_in_ecosystems_of_3_plus",
+    "support_board",
+    "support_leaders",
+    "support_floor",
+    "mean_health",
+    "mean_competence_placed",
+    "mean_breadth_placed",
+    "hard_to_reach_share_placed",
+    "graduate_competence",
+    "graduate_breadth",
+    "spending",
+}
 
 
 def event_frame(world: World) -> pd.DataFrame:
     """The event log: month, event, entity (partnership or bridge-builder row), other, cause."""
     rows = world.events.row[: world.event_count[0]]
-    return pd.DataFrame({
-        "month": rows[:, 0].astype(np.int32),
-        "event": pd.Categorical.from_codes(rows[:, 1], categories=list(EVENTS)),
-        "entity": rows[:, 2],
-        "other": rows[:, 3],
-        "cause": pd.Categorical.from_codes(rows[:, 4], categories=list(CAUSES)),
-    })
+    return pd.DataFrame(
+        {
+            "month": rows[:, 0].astype(np.int32),
+            "event": pd.Categorical.from_codes(rows[:, 1], categories=list(EVENTS)),
+            "entity": rows[:, 2],
+            "other": rows[:, 3],
+            "cause": pd.Categorical.from_codes(rows[:, 4], categories=list(CAUSES)),
+        }
+    )
 
 
 def entity_frames(world: World) -> dict[str, pd.DataFrame]:
@@ -132,12 +201,20 @@ def outcomes(indicators: pd.DataFrame, partnerships: pd.DataFrame, recorder: Rec
     after = indicators[indicators["month"] > ref]
     placed_months = int(after["learners_placed"].sum())
     out["learner_months_after_reference"] = placed_months
-    out["hard_to_reach_share_of_placed_months"] = after["hard_to_reach_placed"].sum() / placed_months if placed_months else np.nan
+    out["hard_to_reach_share_of_placed_months"] = (
+        after["hard_to_reach_placed"].sum() / placed_months if placed_months else np.nan
+    )
     grads = indicators[indicators["graduates"] > 0]
-    out["cohort_share_placed"] = float((grads["graduates_placed"] / grads["graduates"]).mean()) if len(grads) else np.nan
+    out["cohort_share_placed"] = (
+        float((grads["graduates_placed"] / grads["graduates"]).mean()) if len(grads) else np.nan
+    )
     weights = grads["graduates_placed"]
-    out["graduate_competence"] = float((grads["graduate_competence"] * weights).sum() / weights.sum()) if weights.sum() else np.nan
-    out["graduate_breadth"] = float((grads["graduate_breadth"] * weights).sum() / weights.sum()) if weights.sum() else np.nan
+    out["graduate_competence"] = (
+        float((grads["graduate_competence"] * weights).sum() / weights.sum()) if weights.sum() else np.nan
+    )
+    out["graduate_breadth"] = (
+        float((grads["graduate_breadth"] * weights).sum() / weights.sum()) if weights.sum() else np.nan
+    )
     last = indicators.iloc[-1]
     out["ecosystems"] = int(last["ecosystems"])
     out["share_in_ecosystems_of_3_plus"] = float(last["share_in_ecosystems_of_3_plus"])
@@ -148,4 +225,3 @@ def outcomes(indicators: pd.DataFrame, partnerships: pd.DataFrame, recorder: Rec
     out["partnerships_formed"] = len(partnerships)
     out["months"] = months
     return out
-

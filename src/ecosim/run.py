@@ -38,9 +38,15 @@ class RunResult:
         return write_run(Path(folder), tables, {**self.manifest, "outcomes": self.outcomes})
 
 
-def run(scenario: Scenario | str | Path, strategy: str | None = None, seed: int | None = None, months: int | None = None,
-        engine: str = "numba", overrides: dict[str, Any] | None = None,
-        on_month: Callable[[int, int], None] | None = None) -> RunResult:
+def run(
+    scenario: Scenario | str | Path,
+    strategy: str | None = None,
+    seed: int | None = None,
+    months: int | None = None,
+    engine: str = "numba",
+    overrides: dict[str, Any] | None = None,
+    on_month: Callable[[int, int], None] | None = None,
+) -> RunResult:
     """Run a scenario (optionally under a strategy) and return its RunResult.
 
     Args:
@@ -51,10 +57,12 @@ def run(scenario: Scenario | str | Path, strategy: str | None = None, seed: int 
         engine: 'numba' or 'python'.
         overrides: parameter values applied after the strategy's.
         on_month: called with (months done, months in all) after each month (progress bars).
+
     """
     scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    model = EcosystemModel(scenario, strategy=strategy, months=months, engine=engine, rng=seed, reporters=(),
-                           overrides=overrides)
+    model = EcosystemModel(
+        scenario, strategy=strategy, months=months, engine=engine, rng=seed, reporters=(), overrides=overrides
+    )
     while model.running:
         model.step()
         if on_month is not None:
@@ -62,8 +70,13 @@ def run(scenario: Scenario | str | Path, strategy: str | None = None, seed: int 
     indicators = model.recorder.frame()
     tables = entity_frames(model.world)
     manifest = _manifest(scenario, model)
-    return RunResult(indicators, event_frame(model.world), tables,
-                     outcomes(indicators, tables["partnerships"], model.recorder, model.months), manifest)
+    return RunResult(
+        indicators,
+        event_frame(model.world),
+        tables,
+        outcomes(indicators, tables["partnerships"], model.recorder, model.months),
+        manifest,
+    )
 
 
 def _manifest(scenario: Scenario, model: EcosystemModel) -> dict[str, Any]:
@@ -94,7 +107,9 @@ def _version() -> str:
 def _git_revision() -> str | None:
     """The source tree's git commit, if the package runs from a git checkout."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None

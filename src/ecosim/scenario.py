@@ -20,7 +20,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ecosim.parameters import Parameters
 
-DEFAULT_SECTORS = ["care", "construction", "technology", "logistics", "hospitality", "retail", "agriculture", "creative"]
+DEFAULT_SECTORS = [
+    "care",
+    "construction",
+    "technology",
+    "logistics",
+    "hospitality",
+    "retail",
+    "agriculture",
+    "creative",
+]
 
 
 class ScenarioError(ValueError):
@@ -121,7 +130,8 @@ def _check_listed_names(region: Region) -> None:
             if name not in known:
                 raise ValueError(f"partnership names unknown {kind} {name!r}{_did_you_mean(name, known)}")
         if pair.bridge_builder is not None and pair.bridge_builder not in builders:
-            raise ValueError(f"partnership names unknown bridge_builder {pair.bridge_builder!r}{_did_you_mean(pair.bridge_builder, builders)}")
+            hint = _did_you_mean(pair.bridge_builder, builders)
+            raise ValueError(f"partnership names unknown bridge_builder {pair.bridge_builder!r}{hint}")
     seen = set()
     for pair in region.partnerships:
         if (pair.school, pair.company) in seen:
@@ -157,7 +167,9 @@ class Scenario(_Strict):
             used = [s for school in region.schools for s in school.sectors] + [c.sector for c in region.companies]
             for sector in used:
                 if sector not in known:
-                    raise ValueError(f"region {region.name!r} uses unknown sector {sector!r}{_did_you_mean(sector, known)}")
+                    raise ValueError(
+                        f"region {region.name!r} uses unknown sector {sector!r}{_did_you_mean(sector, known)}"
+                    )
         return self
 
     @property
@@ -169,8 +181,10 @@ class Scenario(_Strict):
         """The scenario's parameters with a strategy's overrides, then `overrides`, applied and validated."""
         if strategy is not None and strategy not in self.strategies:
             known = ", ".join(self.strategies) or "none"
-            raise ScenarioError(f"strategy: expected one of the scenario's strategies ({known}), found {strategy!r}"
-                                f"{_did_you_mean(strategy, self.strategies)}")
+            raise ScenarioError(
+                f"strategy: expected one of the scenario's strategies ({known}), found {strategy!r}"
+                f"{_did_you_mean(strategy, self.strategies)}"
+            )
         changes = {**(self.strategies[strategy].set if strategy is not None else {}), **(overrides or {})}
         if not changes:
             return self.parameters
@@ -201,7 +215,9 @@ def read_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
     path = Path(path)
     resolved = path.resolve()
     if resolved in _chain:
-        raise ScenarioError(f"{path}: extends: expected no cycle, found {' -> '.join(p.name for p in (*_chain, resolved))}")
+        raise ScenarioError(
+            f"{path}: extends: expected no cycle, found {' -> '.join(p.name for p in (*_chain, resolved))}"
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -13,10 +13,20 @@ from ecosim.kernels import Engine
 
 SCHEDULE = (
     ("1", "funding", "funding_level", "f(t): 1 before T, linear taper over n months, 0 after"),
-    ("2", "bridge-builders", "bridge_builders", "leave (q(1-f), q_p) or aftercare; handover O += h i (1-O); departure shock"),
+    (
+        "2",
+        "bridge-builders",
+        "bridge_builders",
+        "leave (q(1-f), q_p) or aftercare; handover O += h i (1-O); departure shock",
+    ),
     ("3", "support", "support", "erosion, leaders' pull, diffusion, demand signal, bridge-builder energy"),
     ("4", "reflection", "reflection", "every k_e months: M += (1-M)/2, leaders recover half their gap"),
-    ("5", "partnerships", "partnerships", "mission drift, value, health towards H*, contact shock, stall / reactivate / end"),
+    (
+        "5",
+        "partnerships",
+        "partnerships",
+        "mission drift, value, health towards H*, contact shock, stall / reactivate / end",
+    ),
     ("6a", "merging", "merge", "pairs of live ecosystems of a region merge with p_ij = m A_ij B_ij / n_r"),
     ("6b", "recruitment", "recruit", "an ecosystem recruits an organisation with min(rho_max, rho * organisations)"),
     ("6c", "coordination", "coordination", "penalty min(pi_max, pi max(0, organisations - capacity)), felt next month"),
@@ -45,7 +55,9 @@ class MonthStats:
 
 def _census(world: World, engine: Engine) -> tuple:
     O, B, P = world.organisations, world.bridge_builders, world.partnerships
-    return engine.census(P.n, P.parent, P.status, P.school, P.company, P.bridge_builder, P.ownership, B.status, O.sectors, O.kind)
+    return engine.census(
+        P.n, P.parent, P.status, P.school, P.company, P.bridge_builder, P.ownership, B.status, O.sectors, O.kind
+    )
 
 
 def _complete(world: World, engine: Engine, lo: int) -> int:
@@ -53,9 +65,29 @@ def _complete(world: World, engine: Engine, lo: int) -> int:
     O, B, P, p = world.organisations, world.bridge_builders, world.partnerships, world.params
     world.census = _census(world, engine)
     large = engine.coordination(p, P.n, world.census, P.penalty)
-    engine.init_partnerships(lo, P.n, world.seed, p, P.school, P.company, P.bridge_builder, P.contacts, P.consultation,
-                             P.ownership, P.mission, P.value, P.health, P.penalty, P.start_terms, P.contact_loss,
-                             O.board, O.leaders, O.floor, B.status, B.intensity)
+    engine.init_partnerships(
+        lo,
+        P.n,
+        world.seed,
+        p,
+        P.school,
+        P.company,
+        P.bridge_builder,
+        P.contacts,
+        P.consultation,
+        P.ownership,
+        P.mission,
+        P.value,
+        P.health,
+        P.penalty,
+        P.start_terms,
+        P.contact_loss,
+        O.board,
+        O.leaders,
+        O.floor,
+        B.status,
+        B.intensity,
+    )
     return large
 
 
@@ -73,26 +105,127 @@ def advance(world: World, engine: Engine) -> MonthStats:
     ev, count = E.row, world.event_count
     with engine.errstate():
         f = engine.funding_level(t, p.funding_end, p.funding_taper)
-        engine.bridge_builders(t, seed, f, p, B.payer, B.status, B.intensity, P.n, P.status, P.bridge_builder, P.school,
-                               P.company, P.ownership, P.health, O.floor, ev, count)
-        engine.support(p, O.kind, O.board, O.leaders, O.floor, O.commitment, O.demand, P.n, P.status, P.school, P.company,
-                       P.bridge_builder, B.status, B.intensity)
-        sessions = engine.reflection(t, p.evaluation_interval, P.n, P.status, P.school, P.company, P.mission, O.leaders,
-                                     O.leaders_start)
-        engine.partnerships(t, seed, p, P.n, P.status, P.school, P.company, P.bridge_builder, P.end, P.cause, P.placed,
-                            P.contacts, P.consultation, P.ownership, P.mission, P.value, P.health, P.penalty, P.start_terms,
-                            P.contact_loss, O.places, O.board, O.leaders, O.floor, B.status, B.intensity, world.census, ev, count)
+        engine.bridge_builders(
+            t,
+            seed,
+            f,
+            p,
+            B.payer,
+            B.status,
+            B.intensity,
+            P.n,
+            P.status,
+            P.bridge_builder,
+            P.school,
+            P.company,
+            P.ownership,
+            P.health,
+            O.floor,
+            ev,
+            count,
+        )
+        engine.support(
+            p,
+            O.kind,
+            O.board,
+            O.leaders,
+            O.floor,
+            O.commitment,
+            O.demand,
+            P.n,
+            P.status,
+            P.school,
+            P.company,
+            P.bridge_builder,
+            B.status,
+            B.intensity,
+        )
+        sessions = engine.reflection(
+            t, p.evaluation_interval, P.n, P.status, P.school, P.company, P.mission, O.leaders, O.leaders_start
+        )
+        engine.partnerships(
+            t,
+            seed,
+            p,
+            P.n,
+            P.status,
+            P.school,
+            P.company,
+            P.bridge_builder,
+            P.end,
+            P.cause,
+            P.placed,
+            P.contacts,
+            P.consultation,
+            P.ownership,
+            P.mission,
+            P.value,
+            P.health,
+            P.penalty,
+            P.start_terms,
+            P.contact_loss,
+            O.places,
+            O.board,
+            O.leaders,
+            O.floor,
+            B.status,
+            B.intensity,
+            world.census,
+            ev,
+            count,
+        )
         scratch = np.empty(O.n, np.int64)
-        merges = engine.merge(t, seed, p, P.n, P.parent, P.region, world.region_start_pairs, _census(world, engine), scratch, ev, count)
+        merges = engine.merge(
+            t, seed, p, P.n, P.parent, P.region, world.region_start_pairs, _census(world, engine), scratch, ev, count
+        )
         after_merge = _census(world, engine)
         P.reserve(int(np.count_nonzero(after_merge[1])))
         lo = P.n
-        P.n = engine.recruit(t, seed, p, P.n, after_merge, world.region_org_start, np.arange(O.n), O.kind, O.sectors,
-                             P.parent, P.region, P.school, P.company, P.status, P.bridge_builder, P.start, P.ownership,
-                             B.status, ev, count)
+        P.n = engine.recruit(
+            t,
+            seed,
+            p,
+            P.n,
+            after_merge,
+            world.region_org_start,
+            np.arange(O.n),
+            O.kind,
+            O.sectors,
+            P.parent,
+            P.region,
+            P.school,
+            P.company,
+            P.status,
+            P.bridge_builder,
+            P.start,
+            P.ownership,
+            B.status,
+            ev,
+            count,
+        )
         large = _complete(world, engine, lo)
-        learned = engine.learners(t, seed, p, L.school, L.enrolled, L.placement, L.months_placed, L.months_here, L.motivation,
-                                  L.competence, L.breadth, L.hard, P.status, P.company, P.placed, P.health, O.places, O.hosted,
-                                  world.census, ev, count)
+        learned = engine.learners(
+            t,
+            seed,
+            p,
+            L.school,
+            L.enrolled,
+            L.placement,
+            L.months_placed,
+            L.months_here,
+            L.motivation,
+            L.competence,
+            L.breadth,
+            L.hard,
+            P.status,
+            P.company,
+            P.placed,
+            P.health,
+            O.places,
+            O.hosted,
+            world.census,
+            ev,
+            count,
+        )
     world.month += 1
     return MonthStats(f, sessions, merges, P.n - lo, large, *learned)

@@ -13,7 +13,12 @@ import numpy as np
 class Table:
     """Named columns of equal length `capacity`, of which the first `n` rows are used."""
 
-    def __init__(self, columns: Mapping[str, tuple[str, tuple[int, ...]]], capacity: int, fill: Mapping[str, object] | None = None):
+    def __init__(
+        self,
+        columns: Mapping[str, tuple[str, tuple[int, ...]]],
+        capacity: int,
+        fill: Mapping[str, object] | None = None,
+    ):
         """Allocate every column; `columns` maps name -> (dtype, trailing shape)."""
         self._spec = dict(columns)
         self._fill = dict(fill or {})

@@ -19,8 +19,21 @@ from ecosim.kernels.reflection import reflection
 from ecosim.kernels.support import support
 from ecosim.parameters import Parameters
 
-KERNELS = (funding_level, bridge_builders, support, reflection, partnerships, census, merge, recruit, coordination,
-           init_partnerships, learners, enrol_all, indicators)
+KERNELS = (
+    funding_level,
+    bridge_builders,
+    support,
+    reflection,
+    partnerships,
+    census,
+    merge,
+    recruit,
+    coordination,
+    init_partnerships,
+    learners,
+    enrol_all,
+    indicators,
+)
 
 ENGINES = ("numba", "python")
 

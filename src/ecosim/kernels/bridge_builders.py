@@ -3,13 +3,40 @@
 import numpy as np
 from numba import njit
 
-from ecosim.kernels.codes import BB_ACTIVE, BB_AFTERCARE, BB_DEPARTED, EV_AFTERCARE, EV_BB_LEFT, ENDED, PROGRAMME, S_BB_LEAVE
+from ecosim.kernels.codes import (
+    BB_ACTIVE,
+    BB_AFTERCARE,
+    BB_DEPARTED,
+    ENDED,
+    EV_AFTERCARE,
+    EV_BB_LEFT,
+    PROGRAMME,
+    S_BB_LEAVE,
+)
 from ecosim.kernels.events import clamp, log_event
 from ecosim.rng import uniform
 
 
 @njit(cache=True)
-def bridge_builders(t, seed, f, p, bb_payer, bb_status, bb_intensity, n, pp_status, pp_bridge_builder, pp_school, pp_company, ownership, health, floor, events, count):
+def bridge_builders(
+    t,
+    seed,
+    f,
+    p,
+    bb_payer,
+    bb_status,
+    bb_intensity,
+    n,
+    pp_status,
+    pp_bridge_builder,
+    pp_school,
+    pp_company,
+    ownership,
+    health,
+    floor,
+    events,
+    count,
+):
     """One month of bridge-builders.
 
     Leaving: an active programme-paid bridge-builder leaves with probability q*(1 - f), a
@@ -23,6 +50,7 @@ def bridge_builders(t, seed, f, p, bb_payer, bb_status, bb_intensity, n, pp_stat
         bb_payer, bb_status (int8[B]), bb_intensity (float64[B]): bridge-builders, updated.
         pp_*: partnership columns (n used rows); ownership, health (float64) updated.
         floor: float64[organisations], updated.
+
     """
     nb = bb_status.shape[0]
     shock_intensity = np.zeros(nb)

@@ -21,7 +21,16 @@ PROGRAMME = 0
 PARTNER = 1
 
 # event kinds
-EVENTS = ("formed", "merged", "stalled", "reactivated", "ended", "entered_aftercare", "bridge_builder_left", "cohort_graduated")
+EVENTS = (
+    "formed",
+    "merged",
+    "stalled",
+    "reactivated",
+    "ended",
+    "entered_aftercare",
+    "bridge_builder_left",
+    "cohort_graduated",
+)
 EV_FORMED, EV_MERGED, EV_STALLED, EV_REACTIVATED, EV_ENDED, EV_AFTERCARE, EV_BB_LEFT, EV_GRADUATED = range(8)
 
 # random streams: one per kind of draw, so no two draws share a key

@@ -117,15 +117,31 @@ def census(n, parent, pp_status, pp_school, pp_company, pp_bridge_builder, owner
                         sector_mask[r] |= org_sectors[o]
         sectors[r] = popcount(sector_mask[r])
     org_start[n] = k
-    return (root, size, orgs, companies, sectors, sector_mask, active_bb, ownership_sum,
-            member_start, members, org_start, org_list[:k], by_org_start, by_org)
+    return (
+        root,
+        size,
+        orgs,
+        companies,
+        sectors,
+        sector_mask,
+        active_bb,
+        ownership_sum,
+        member_start,
+        members,
+        org_start,
+        org_list[:k],
+        by_org_start,
+        by_org,
+    )
 
 
 @njit(cache=True)
 def merge(t, seed, p, n, parent, pp_region, region_start_pairs, census_result, org_marks, events, count):
-    """Each pair (i, j) of live ecosystems of one region merges with probability
-    p_ij = m * A_ij * B_ij / n_r; A_ij = 1 sharing an organisation, alpha_s sharing only a
-    sector, alpha_0 otherwise; B_ij = x3 under brokerage, x2 if either has an active
+    """Merge live ecosystems of a region pairwise at random.
+
+    Each pair (i, j) merges with probability p_ij = m * A_ij * B_ij / n_r; A_ij = 1 sharing an
+    organisation, alpha_s sharing only a sector, alpha_0 otherwise;
+    B_ij = x3 under brokerage, x2 if either has an active
     bridge-builder. Every pair is drawn (keyed by the two roots and the month); the merges
     of the month are applied together, the lower root absorbing the higher.
 
@@ -136,8 +152,11 @@ def merge(t, seed, p, n, parent, pp_region, region_start_pairs, census_result, o
 
     Returns:
         Merges applied.
+
     """
-    root, size, orgs, companies, sectors, sector_mask, active_bb, own, ms, mem, org_start, org_list, bos, bo = census_result
+    root, size, orgs, companies, sectors, sector_mask, active_bb, own, ms, mem, org_start, org_list, bos, bo = (
+        census_result
+    )
     n_regions = region_start_pairs.shape[0]
     count_by_region = np.zeros(n_regions + 1, np.int64)
     for r in range(n):
@@ -193,9 +212,31 @@ def merge(t, seed, p, n, parent, pp_region, region_start_pairs, census_result, o
 
 
 @njit(cache=True)
-def recruit(t, seed, p, n, census_result, region_org_start, region_orgs, org_kind, org_sectors,
-            parent, pp_region, pp_school, pp_company, pp_status, pp_bridge_builder, pp_start, ownership, bb_status, events, count):
-    """Each live ecosystem recruits with probability min(rho_max, rho * organisations): an
+def recruit(
+    t,
+    seed,
+    p,
+    n,
+    census_result,
+    region_org_start,
+    region_orgs,
+    org_kind,
+    org_sectors,
+    parent,
+    pp_region,
+    pp_school,
+    pp_company,
+    pp_status,
+    pp_bridge_builder,
+    pp_start,
+    ownership,
+    bb_status,
+    events,
+    count,
+):
+    """Let live ecosystems recruit organisations into new partnerships.
+
+    Each live ecosystem recruits with probability min(rho_max, rho * organisations): an
     organisation of its region not in it, sharing a sector with its companies, chosen
     uniformly, forms a partnership with a member of the other kind chosen uniformly (a
     company with a school training for its sector; a school with a company in one of its
@@ -206,8 +247,11 @@ def recruit(t, seed, p, n, census_result, region_org_start, region_orgs, org_kin
 
     Returns:
         The new number of partnership rows (the rows n.. are this month's recruits).
+
     """
-    root, size, orgs, companies, sectors, sector_mask, active_bb, own, ms, mem, org_start, org_list, bos, bo = census_result
+    root, size, orgs, companies, sectors, sector_mask, active_bb, own, ms, mem, org_start, org_list, bos, bo = (
+        census_result
+    )
     n_org = org_kind.shape[0]
     in_eco = np.full(n_org, -1, np.int64)
     new_n = n
@@ -279,21 +323,27 @@ def _has_live_pair(a, b, by_org_start, by_org, pp_school, pp_company, pp_status,
         if pp_school[i] == b or pp_company[i] == b:
             return True
     for i in range(n, new_n):
-        if pp_status[i] != ENDED and ((pp_school[i] == a and pp_company[i] == b) or (pp_school[i] == b and pp_company[i] == a)):
+        if pp_status[i] != ENDED and (
+            (pp_school[i] == a and pp_company[i] == b) or (pp_school[i] == b and pp_company[i] == a)
+        ):
             return True
     return False
 
 
 @njit(cache=True)
 def coordination(p, n, census_result, penalty):
-    """Penalty on the health target of every partnership of an ecosystem:
-    min(pi_max, pi * max(0, organisations - capacity)), capacity = kappa (+kappa_n under network
+    """Set the coordination penalty of every live partnership from its ecosystem.
+
+    Penalty = min(pi_max, pi * max(0, organisations - capacity)), capacity = kappa (+kappa_n under network
     support, +kappa_b under brokerage). Felt from next month's health update.
 
     Returns:
         Live ecosystems of at least three organisations (for the expert-card cost).
+
     """
-    root, size, orgs, companies, sectors, sector_mask, active_bb, own, ms, mem, org_start, org_list, bos, bo = census_result
+    root, size, orgs, companies, sectors, sector_mask, active_bb, own, ms, mem, org_start, org_list, bos, bo = (
+        census_result
+    )
     capacity = p.capacity
     if p.network_support:
         capacity += p.network_capacity

@@ -17,5 +17,5 @@ def log_event(events, count, month, kind, entity, other, cause):
 
 @njit(cache=True)
 def clamp(x: float) -> float:
-    """x limited to [0, 1]."""
+    """X limited to [0, 1]."""
     return min(1.0, max(0.0, x))

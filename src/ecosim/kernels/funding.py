@@ -11,6 +11,7 @@ def funding_level(t: int, funding_end: int, taper: int) -> float:
         t: month.
         funding_end: T, the first month of reduced funding.
         taper: n, months over which funding falls linearly.
+
     """
     if t < funding_end:
         return 1.0

@@ -7,8 +7,24 @@ from ecosim.kernels.codes import ACTIVE, BB_ACTIVE, BB_AFTERCARE, ENDED, STALLED
 
 
 @njit(cache=True)
-def indicators(n, pp_status, pp_cause, pp_school, pp_company, health, census_result, board, leaders, floor,
-               bb_status, placement, competence, breadth, hard, ended_by_cause):
+def indicators(
+    n,
+    pp_status,
+    pp_cause,
+    pp_school,
+    pp_company,
+    health,
+    census_result,
+    board,
+    leaders,
+    floor,
+    bb_status,
+    placement,
+    competence,
+    breadth,
+    hard,
+    ended_by_cause,
+):
     """Counts and means of one month's state.
 
     Writes cumulative ended counts per cause into ended_by_cause (int64[6]) and returns
@@ -74,6 +90,21 @@ def indicators(n, pp_status, pp_cause, pp_school, pp_company, health, census_res
             comp += competence[i]
             brd += breadth[i]
     nan = np.nan
-    return (active, stalled, ended, ecosystems, largest, in_large / live if live else nan, bb_active, bb_aftercare,
-            sums[0] / n_org if n_org else nan, sums[1] / n_org if n_org else nan, sums[2] / n_org if n_org else nan,
-            health_sum / live if live else nan, placed, placed_hard, comp / placed if placed else nan, brd / placed if placed else nan)
+    return (
+        active,
+        stalled,
+        ended,
+        ecosystems,
+        largest,
+        in_large / live if live else nan,
+        bb_active,
+        bb_aftercare,
+        sums[0] / n_org if n_org else nan,
+        sums[1] / n_org if n_org else nan,
+        sums[2] / n_org if n_org else nan,
+        health_sum / live if live else nan,
+        placed,
+        placed_hard,
+        comp / placed if placed else nan,
+        brd / placed if placed else nan,
+    )

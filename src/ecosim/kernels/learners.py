@@ -3,7 +3,17 @@
 import numpy as np
 from numba import njit
 
-from ecosim.kernels.codes import ACTIVE, ENDED, EV_GRADUATED, S_ENROL_HARD, S_ENROL_MOTIVATION, S_PLACE, S_PLACE_CHOICE, S_PLACE_ORDER, S_ROTATE
+from ecosim.kernels.codes import (
+    ACTIVE,
+    ENDED,
+    EV_GRADUATED,
+    S_ENROL_HARD,
+    S_ENROL_MOTIVATION,
+    S_PLACE,
+    S_PLACE_CHOICE,
+    S_PLACE_ORDER,
+    S_ROTATE,
+)
 from ecosim.kernels.events import clamp, log_event
 from ecosim.rng import below, key, uniform
 
@@ -13,8 +23,10 @@ COHORT_INTERVAL = 12
 
 @njit(cache=True)
 def enrol(i, t, seed, p, enrolled, placement, months_placed, months_here, motivation, competence, breadth, hard):
-    """Learner row i starts the programme in month t: unplaced, motivation U(min, max),
-    hard to reach with the scenario's share; draws keyed by (row, enrolment month)."""
+    """Learner row i starts the programme in month t.
+
+    Unplaced, motivation U(min, max), hard to reach with the scenario's share; draws keyed by (row, enrolment month).
+    """
     enrolled[i] = t
     placement[i] = -1
     months_placed[i] = 0
@@ -30,7 +42,20 @@ def enrol(i, t, seed, p, enrolled, placement, months_placed, months_here, motiva
 def enrol_all(seed, p, enrolled, placement, months_placed, months_here, motivation, competence, breadth, hard):
     """Enrol every row in the month already in `enrolled` (used at build)."""
     for i in range(enrolled.shape[0]):
-        enrol(i, enrolled[i], seed, p, enrolled, placement, months_placed, months_here, motivation, competence, breadth, hard)
+        enrol(
+            i,
+            enrolled[i],
+            seed,
+            p,
+            enrolled,
+            placement,
+            months_placed,
+            months_here,
+            motivation,
+            competence,
+            breadth,
+            hard,
+        )
 
 
 @njit(cache=True)
@@ -51,9 +76,32 @@ def _join(i, j, placement, pp_placed, pp_company, hosted, months_here, breadth):
 
 
 @njit(cache=True)
-def learners(t, seed, p, l_school, enrolled, placement, months_placed, months_here, motivation, competence, breadth, hard,
-             pp_status, pp_company, pp_placed, health, places, hosted, census_result, events, count):
-    """One month of learners, in this order:
+def learners(
+    t,
+    seed,
+    p,
+    l_school,
+    enrolled,
+    placement,
+    months_placed,
+    months_here,
+    motivation,
+    competence,
+    breadth,
+    hard,
+    pp_status,
+    pp_company,
+    pp_placed,
+    health,
+    places,
+    hosted,
+    census_result,
+    events,
+    count,
+):
+    """One month of learners.
+
+    In this order:
 
     1. In months 12, 24, ... the cohort enrolled 24 months ago graduates; its rows re-enrol.
     2. Learners of ended partnerships are released.
@@ -68,6 +116,7 @@ def learners(t, seed, p, l_school, enrolled, placement, months_placed, months_he
     Returns:
         (graduates, graduates ever placed, their summed competence, their summed breadth,
          placements made, placements of hard-to-reach learners).
+
     """
     root, ms, mem, bos, bo = census_result[0], census_result[8], census_result[9], census_result[12], census_result[13]
     n_learners = l_school.shape[0]
@@ -85,7 +134,20 @@ def learners(t, seed, p, l_school, enrolled, placement, months_placed, months_he
                     grad_breadth += breadth[i]
                 if placement[i] >= 0:
                     _leave(i, placement, pp_placed, pp_company, hosted)
-                enrol(i, t, seed, p, enrolled, placement, months_placed, months_here, motivation, competence, breadth, hard)
+                enrol(
+                    i,
+                    t,
+                    seed,
+                    p,
+                    enrolled,
+                    placement,
+                    months_placed,
+                    months_here,
+                    motivation,
+                    competence,
+                    breadth,
+                    hard,
+                )
         log_event(events, count, t, EV_GRADUATED, -1, graduates, -1)
     tries = []
     factor = p.outreach_factor if p.outreach else p.hard_to_reach_factor
@@ -143,14 +205,34 @@ def learners(t, seed, p, l_school, enrolled, placement, months_placed, months_he
         months_here[i] += 1
         if months_here[i] >= p.rotation_interval:
             months_here[i] = 0
-            _rotate(i, t, seed, j, root, ms, mem, pp_status, pp_company, pp_placed, places, hosted, placement, months_here, breadth)
+            _rotate(
+                i,
+                t,
+                seed,
+                j,
+                root,
+                ms,
+                mem,
+                pp_status,
+                pp_company,
+                pp_placed,
+                places,
+                hosted,
+                placement,
+                months_here,
+                breadth,
+            )
     return graduates, grad_placed, grad_competence, grad_breadth, placements, hard_placements
 
 
 @njit(cache=True)
-def _rotate(i, t, seed, j, root, ms, mem, pp_status, pp_company, pp_placed, places, hosted, placement, months_here, breadth):
-    """Move learner i from partnership j to an active partnership of another company of the
-    same ecosystem with a free place, chosen uniformly; stay if there is none."""
+def _rotate(
+    i, t, seed, j, root, ms, mem, pp_status, pp_company, pp_placed, places, hosted, placement, months_here, breadth
+):
+    """Rotate learner i to another company of its ecosystem with a free place, if there is one.
+
+    The new partnership is drawn uniformly among the active ones of the same ecosystem.
+    """
     r = root[j]
     here = pp_company[j]
     n_free = 0

@@ -25,9 +25,27 @@ N_TERMS = 5  # support, carrier, mission, value, coordination
 
 
 @njit(cache=True)
-def health_target(i, p, pp_school, pp_company, pp_bridge_builder, ownership, mission, value, consultation, penalty,
-                  board, leaders, floor, bb_status, bb_intensity, terms):
-    """H* = w_s*min(six support layers) + w_c*carrier + w_m*M + w_v*V + w_k*[consultation] - penalty,
+def health_target(
+    i,
+    p,
+    pp_school,
+    pp_company,
+    pp_bridge_builder,
+    ownership,
+    mission,
+    value,
+    consultation,
+    penalty,
+    board,
+    leaders,
+    floor,
+    bb_status,
+    bb_intensity,
+    terms,
+):
+    """The health target H* of partnership i.
+
+    H* = w_s*min(six support layers) + w_c*carrier + w_m*M + w_v*V + w_k*[consultation] - penalty,
     carrier = O + (1 - O)*i (i = 0 once the bridge-builder departed), clamped to [0, 1].
 
     Writes the weighted terms (support, carrier, mission, value, -penalty) into `terms`
@@ -48,10 +66,40 @@ def health_target(i, p, pp_school, pp_company, pp_bridge_builder, ownership, mis
 
 
 @njit(cache=True)
-def partnerships(t, seed, p, n, pp_status, pp_school, pp_company, pp_bridge_builder, pp_end, pp_cause, pp_placed,
-                 contacts, consultation, ownership, mission, value, health, penalty, start_terms, contact_loss,
-                 places, board, leaders, floor, bb_status, bb_intensity, census_result, events, count):
-    """One month of every live partnership, in this order:
+def partnerships(
+    t,
+    seed,
+    p,
+    n,
+    pp_status,
+    pp_school,
+    pp_company,
+    pp_bridge_builder,
+    pp_end,
+    pp_cause,
+    pp_placed,
+    contacts,
+    consultation,
+    ownership,
+    mission,
+    value,
+    health,
+    penalty,
+    start_terms,
+    contact_loss,
+    places,
+    board,
+    leaders,
+    floor,
+    bb_status,
+    bb_intensity,
+    census_result,
+    events,
+    count,
+):
+    """One month of every live partnership.
+
+    In this order:
 
     M *= (1 - mu);
     V += r_v * (fill + variety)/2 * (1 - V) - p_iso*[isolated], fill = placed/places of its
@@ -64,7 +112,7 @@ def partnerships(t, seed, p, n, pp_status, pp_school, pp_company, pp_bridge_buil
     The cause of an ending is the weighted H* term that fell most since the start
     (start_terms), or 'contact' if the remaining contact shocks exceed them all.
     """
-    root, size, orgs, companies, sectors = census_result[0], census_result[1], census_result[2], census_result[3], census_result[4]
+    root, orgs, companies, sectors = census_result[0], census_result[2], census_result[3], census_result[4]
     terms = np.empty(N_TERMS)
     leave = 1.0 / p.contact_tenure
     for i in range(n):
@@ -76,9 +124,27 @@ def partnerships(t, seed, p, n, pp_status, pp_school, pp_company, pp_bridge_buil
         fill = pp_placed[i] / company_places if company_places > 0 else 0.0
         variety = 0.5 * ((1.0 - 1.0 / companies[r]) + (1.0 - 1.0 / sectors[r]))
         isolated = 1.0 if orgs[r] == 2 else 0.0
-        value[i] = clamp(value[i] + p.value_gain * 0.5 * (fill + variety) * (1.0 - value[i]) - p.isolation_loss * isolated)
-        target = health_target(i, p, pp_school, pp_company, pp_bridge_builder, ownership, mission, value, consultation,
-                               penalty, board, leaders, floor, bb_status, bb_intensity, terms)
+        value[i] = clamp(
+            value[i] + p.value_gain * 0.5 * (fill + variety) * (1.0 - value[i]) - p.isolation_loss * isolated
+        )
+        target = health_target(
+            i,
+            p,
+            pp_school,
+            pp_company,
+            pp_bridge_builder,
+            ownership,
+            mission,
+            value,
+            consultation,
+            penalty,
+            board,
+            leaders,
+            floor,
+            bb_status,
+            bb_intensity,
+            terms,
+        )
         health[i] += p.health_adjustment * (target - health[i])
         contact_loss[i] *= 1.0 - p.health_adjustment
         if contacts[i] == 1 and uniform(seed, S_CONTACT, i, t) < leave:
@@ -103,8 +169,10 @@ def partnerships(t, seed, p, n, pp_status, pp_school, pp_company, pp_bridge_buil
 
 @njit(cache=True)
 def cause_of_ending(start, now, contact_loss):
-    """Index of the H* term that lost most since the start; CAUSE_CONTACT if the contact
-    shocks still felt exceed every loss. Ties go to the earlier H* term."""
+    """Index of the H* term that lost most since the start.
+
+    CAUSE_CONTACT if the contact shocks still felt exceed every loss; ties go to the earlier H* term.
+    """
     best = 0
     best_loss = start[0] - now[0]
     for k in range(1, N_TERMS):
@@ -118,12 +186,35 @@ def cause_of_ending(start, now, contact_loss):
 
 
 @njit(cache=True)
-def init_partnerships(lo, hi, seed, p, pp_school, pp_company, pp_bridge_builder, contacts, consultation, ownership,
-                      mission, value, health, penalty, start_terms, contact_loss, board, leaders, floor, bb_status, bb_intensity):
-    """Complete partnership rows lo..hi-1 (new at the start or recruited this month):
+def init_partnerships(
+    lo,
+    hi,
+    seed,
+    p,
+    pp_school,
+    pp_company,
+    pp_bridge_builder,
+    contacts,
+    consultation,
+    ownership,
+    mission,
+    value,
+    health,
+    penalty,
+    start_terms,
+    contact_loss,
+    board,
+    leaders,
+    floor,
+    bb_status,
+    bb_intensity,
+):
+    """Complete partnership rows lo..hi-1 (new at the start or recruited this month).
+
     M = M0, V = V0, contact persons 1/2/3 by the scenario's shares (at least min_contacts),
     consultation structures with the scenario's share, H = H*; the H* terms are kept as
-    the start terms for the cause of ending. Draws are keyed by the row."""
+    the start terms for the cause of ending. Draws are keyed by the row.
+    """
     for i in range(lo, hi):
         u = uniform(seed, S_CONTACTS, i, 0)
         k = 1 if u < p.contacts_one_share else (2 if u < p.contacts_one_share + p.contacts_two_share else 3)
@@ -132,5 +223,21 @@ def init_partnerships(lo, hi, seed, p, pp_school, pp_company, pp_bridge_builder,
         mission[i] = p.initial_mission
         value[i] = p.initial_value
         contact_loss[i] = 0.0
-        health[i] = health_target(i, p, pp_school, pp_company, pp_bridge_builder, ownership, mission, value, consultation,
-                                  penalty, board, leaders, floor, bb_status, bb_intensity, start_terms[i])
+        health[i] = health_target(
+            i,
+            p,
+            pp_school,
+            pp_company,
+            pp_bridge_builder,
+            ownership,
+            mission,
+            value,
+            consultation,
+            penalty,
+            board,
+            leaders,
+            floor,
+            bb_status,
+            bb_intensity,
+            start_terms[i],
+        )

@@ -8,11 +8,14 @@ from ecosim.kernels.codes import ENDED
 
 @njit(cache=True)
 def reflection(t, interval, n, pp_status, pp_school, pp_company, mission, leaders, leaders_start):
-    """In months k_e, 2k_e, ...: every live partnership gets M += (1 - M)/2, and the leaders of
+    """Hold the evaluation sessions of month t, if it is one.
+
+    In months k_e, 2k_e, ...: every live partnership gets M += (1 - M)/2, and the leaders of
     its school and company recover half their gap to their starting value if below it.
 
     Returns:
         The number of sessions held (live partnerships), for the cost account.
+
     """
     if interval <= 0 or t == 0 or t % interval != 0:
         return 0

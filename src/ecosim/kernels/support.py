@@ -8,7 +8,22 @@ from ecosim.kernels.events import clamp
 
 
 @njit(cache=True)
-def support(p, kind, board, leaders, floor, commitment, demand, n, pp_status, pp_school, pp_company, pp_bridge_builder, bb_status, bb_intensity):
+def support(
+    p,
+    kind,
+    board,
+    leaders,
+    floor,
+    commitment,
+    demand,
+    n,
+    pp_status,
+    pp_school,
+    pp_company,
+    pp_bridge_builder,
+    bb_status,
+    bb_intensity,
+):
     """One month of support, all terms from the values at the start of the process.
 
     dB = -eps(B - phi) + a(c - B)
@@ -21,6 +36,7 @@ def support(p, kind, board, leaders, floor, commitment, demand, n, pp_status, pp
     Args:
         kind (int8[O]), demand (bool[O]), commitment (float64[O]); board, leaders, floor
         (float64[O]) updated in place. pp_* partnership columns (n used rows).
+
     """
     n_org = kind.shape[0]
     demanded = np.zeros(n_org, np.bool_)
