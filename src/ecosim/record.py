@@ -109,7 +109,7 @@ class Recorder:
         p, B = world.parameters, world.bridge_builders
         paid = np.count_nonzero((B.status == BB_ACTIVE) & (B.payer == PROGRAMME))
         spending = p.bridge_builder_cost * stats.funding * paid
-        spending += p.aftercare_cost * np.count_nonzero(B.status == BB_AFTERCARE)
+        spending += p.aftercare_cost * np.count_nonzero((B.status == BB_AFTERCARE) & (B.payer == PROGRAMME))
         if p.network_support:
             spending += p.expert_card_cost / 12 * stats.large_ecosystems
         if p.outreach:
