@@ -30,11 +30,15 @@ def mix64(z: np.uint64) -> np.uint64:
 
 @njit(cache=True)
 def key(seed: int, stream: int, entity: int, step: int) -> np.uint64:
-    """Hash of the four keys; each is folded in through a full mix so nearby keys differ."""
-    z = mix64(np.uint64(seed))
-    z = mix64(z ^ np.uint64(stream))
-    z = mix64(z ^ np.uint64(entity))
-    return mix64(z ^ np.uint64(step))
+    """Hash of the four keys; each is folded in through a full mix so nearby keys differ.
+
+    Keys are taken as int64 and reinterpreted as uint64, so negative keys wrap the same way
+    compiled and uncompiled.
+    """
+    z = mix64(np.uint64(np.int64(seed)))
+    z = mix64(z ^ np.uint64(np.int64(stream)))
+    z = mix64(z ^ np.uint64(np.int64(entity)))
+    return mix64(z ^ np.uint64(np.int64(step)))
 
 
 @njit(cache=True)

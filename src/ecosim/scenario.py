@@ -36,6 +36,15 @@ class ScenarioError(ValueError):
     """A mistake in a scenario file, explained in one line."""
 
 
+class FieldMistake(ValueError):
+    """A validator's finding about a field below the model that raised it (`loc` is relative)."""
+
+    def __init__(self, loc: tuple, message: str):
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -89,9 +98,15 @@ class Generate(_Strict):
         for name in ("learners_per_school", "places_per_company", "sectors_per_school", "served_per_bridge_builder"):
             lo, hi = getattr(self, name)
             if lo < 0 or lo > hi:
-                raise ValueError(f"{name} must be [low, high] with 0 <= low <= high, found [{lo}, {hi}]")
+                raise FieldMistake((name,), f"expected [low, high] with 0 <= low <= high, found [{lo}, {hi}]")
         if self.served_per_bridge_builder[0] < 1:
-            raise ValueError("served_per_bridge_builder must start at 1 or more")
+            found = list(self.served_per_bridge_builder)
+            raise FieldMistake(("served_per_bridge_builder",), f"expected a low end of 1 or more, found {found}")
+        if self.partnerships > self.companies:
+            raise FieldMistake(
+                ("partnerships",),
+                f"expected at most one starting pair per company (<= {self.companies}), found {self.partnerships}",
+            )
         return self
 
 
@@ -119,23 +134,36 @@ class Region(_Strict):
 
 
 def _check_listed_names(region: Region) -> None:
-    schools = {s.name for s in region.schools}
-    companies = {c.name for c in region.companies}
-    builders = {b.name for b in region.bridge_builders}
-    for kind, names in (("school", [s.name for s in region.schools]), ("company", [c.name for c in region.companies])):
-        if len(set(names)) != len(names):
-            raise ValueError(f"{kind} names must be unique in a region")
-    for pair in region.partnerships:
-        for kind, name, known in (("school", pair.school, schools), ("company", pair.company, companies)):
-            if name not in known:
-                raise ValueError(f"partnership names unknown {kind} {name!r}{_did_you_mean(name, known)}")
-        if pair.bridge_builder is not None and pair.bridge_builder not in builders:
-            hint = _did_you_mean(pair.bridge_builder, builders)
-            raise ValueError(f"partnership names unknown bridge_builder {pair.bridge_builder!r}{hint}")
+    """Names are unique, and every partnership names a listed school, company and bridge-builder."""
+    for field_, specs in (
+        ("schools", region.schools),
+        ("companies", region.companies),
+        ("bridge_builders", region.bridge_builders),
+    ):
+        seen_names: set[str] = set()
+        for k, spec in enumerate(specs):
+            if spec.name in seen_names:
+                raise FieldMistake(
+                    (field_, k, "name"), f"expected a name unique in the region, found {spec.name!r} again"
+                )
+            seen_names.add(spec.name)
+    known = {
+        "school": {s.name for s in region.schools},
+        "company": {c.name for c in region.companies},
+        "bridge_builder": {b.name for b in region.bridge_builders},
+    }
     seen = set()
-    for pair in region.partnerships:
+    for k, pair in enumerate(region.partnerships):
+        for kind, name in (("school", pair.school), ("company", pair.company), ("bridge_builder", pair.bridge_builder)):
+            if name is not None and name not in known[kind]:
+                hint = _did_you_mean(name, known[kind])
+                raise FieldMistake(
+                    ("partnerships", k, kind), f"expected a {kind} listed in the region, found {name!r}{hint}"
+                )
         if (pair.school, pair.company) in seen:
-            raise ValueError(f"partnership {pair.school!r}-{pair.company!r} is listed twice")
+            raise FieldMistake(
+                ("partnerships", k), f"expected each pair once, found {pair.school!r}-{pair.company!r} again"
+            )
         seen.add((pair.school, pair.company))
 
 
@@ -162,13 +190,20 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _sectors_known(self) -> "Scenario":
-        known = set(self.sectors)
-        for region in self.regions:
-            used = [s for school in region.schools for s in school.sectors] + [c.sector for c in region.companies]
-            for sector in used:
+        known = self.sectors
+        for g, region in enumerate(self.regions):
+            used = [
+                (("schools", k, "sectors", j), sector)
+                for k, school in enumerate(region.schools)
+                for j, sector in enumerate(school.sectors)
+            ]
+            used += [(("companies", k, "sector"), company.sector) for k, company in enumerate(region.companies)]
+            for loc, sector in used:
                 if sector not in known:
-                    raise ValueError(
-                        f"region {region.name!r} uses unknown sector {sector!r}{_did_you_mean(sector, known)}"
+                    raise FieldMistake(
+                        ("regions", g, *loc),
+                        f"expected one of the scenario's sectors ({', '.join(known)}), found {sector!r}"
+                        f"{_did_you_mean(sector, known)}",
                     )
         return self
 
@@ -191,7 +226,7 @@ class Scenario(_Strict):
         try:
             return Parameters.model_validate({**self.parameters.model_dump(), **changes})
         except ValidationError as exc:
-            raise ScenarioError(describe_error(exc.errors()[0], ("parameters",))) from None
+            raise ScenarioError(describe_error(first_error(exc), ("parameters",))) from None
 
 
 def _did_you_mean(name: str, choices: typing.Iterable[str]) -> str:
@@ -231,7 +266,10 @@ def read_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
         return data
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: extends: expected a file name (string), found {parent!r}")
-    return deep_merge(read_raw(path.parent / parent, (*_chain, resolved)), data)
+    parent_path = path.parent / parent
+    if not parent_path.is_file():
+        raise ScenarioError(f"{path}: extends: expected an existing scenario file, found no such file: {parent_path}")
+    return deep_merge(read_raw(parent_path, (*_chain, resolved)), data)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -241,18 +279,25 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(f"{path}: {describe_error(exc.errors()[0])}") from None
+        raise ScenarioError(f"{path}: {describe_error(first_error(exc))}") from None
     for name, strategy in scenario.strategies.items():
         try:
             Parameters.model_validate({**scenario.parameters.model_dump(), **strategy.set})
         except ValidationError as exc:
-            raise ScenarioError(f"{path}: {describe_error(exc.errors()[0], ('strategies', name, 'set'))}") from None
+            raise ScenarioError(f"{path}: {describe_error(first_error(exc), ('strategies', name, 'set'))}") from None
     return scenario
+
+
+def first_error(exc: ValidationError) -> dict:
+    """The error to show: an unknown key first (a misspelt key also makes its field 'missing')."""
+    errors = exc.errors()
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
 
 
 def describe_error(error: dict, prefix: tuple = ()) -> str:
     """One pydantic error as 'field.path: expected ..., found ...'."""
-    loc = (*prefix, *error["loc"])
+    mistake = error.get("ctx", {}).get("error")
+    loc = (*prefix, *error["loc"], *(mistake.loc if isinstance(mistake, FieldMistake) else ()))
     where = ".".join(str(part) for part in loc) or "(top level)"
     kind, message, found = error["type"], error["msg"], error.get("input")
     if kind == "extra_forbidden":
@@ -261,6 +306,8 @@ def describe_error(error: dict, prefix: tuple = ()) -> str:
         return f"{where}: expected a value, found nothing (the field is required)"
     if message.startswith("Input should be "):
         expected = message.removeprefix("Input should be ")
+    elif isinstance(mistake, FieldMistake):
+        return f"{where}: {mistake.message}"
     elif message.startswith("Value error, "):
         return f"{where}: {message.removeprefix('Value error, ')}"
     else:

@@ -6,12 +6,14 @@ leaves a half-written result.
 """
 
 import json
+import math
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -23,7 +25,8 @@ def write_run(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[str,
     try:
         for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+        text = json.dumps(strict_json(manifest), indent=2, sort_keys=True, allow_nan=False)
+        (staging / "manifest.json").write_text(text + "\n")
         if folder.exists():
             retired = folder.with_name(f".{folder.name}.old")
             shutil.rmtree(retired, ignore_errors=True)
@@ -36,6 +39,19 @@ def write_run(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[str,
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
+
+
+def strict_json(value: Any) -> Any:
+    """`value` with NaN and infinities as None and NumPy scalars as Python ones, for strict JSON."""
+    if isinstance(value, dict):
+        return {str(k): strict_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value if value is None or isinstance(value, bool | int | float | str) else str(value)
 
 
 def read_run(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:

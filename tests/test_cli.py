@@ -1,0 +1,132 @@
+"""The `ecosim` command end to end: run, its files and manifest, its options, and the schedule."""
+
+import json
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+from typer.testing import CliRunner
+
+import ecosim
+from ecosim.cli import OUTCOME_LABELS, app
+from ecosim.scenario import content_hash, load_scenario
+from ecosim.schedule import SCHEDULE
+
+TABLES = ("indicators", "events", "partnerships", "organisations", "bridge_builders", "learners")
+MONTHS = 40
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def baseline_run(baseline_path, tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "baseline-run"
+    result = invoke("run", baseline_path, "--months", MONTHS, "--out", out)
+    return result, out
+
+
+def test_run_exits_zero_and_prints_the_outcome_table(baseline_run):
+    result, out = baseline_run
+    assert result.exit_code == 0, result.output
+    assert "baseline: outcomes (reference month 36)" in result.output
+    for label in (
+        "partnerships alive at the reference month",
+        "programme spending (EUR)",
+        "partnerships formed in all",
+    ):
+        assert label in result.output
+    assert sum(label in result.output for label in OUTCOME_LABELS.values()) == len(OUTCOME_LABELS)
+    assert result.output.rstrip().endswith(f"written: {out}")
+
+
+def test_run_writes_every_table_and_the_manifest(baseline_run):
+    _, out = baseline_run
+    assert sorted(p.name for p in out.iterdir()) == sorted([f"{name}.parquet" for name in TABLES] + ["manifest.json"])
+
+
+def test_manifest_records_scenario_hash_seed_engine_and_parameters(baseline_run, baseline_path):
+    _, out = baseline_run
+    manifest = json.loads((out / "manifest.json").read_text())
+    scenario = load_scenario(baseline_path)
+    assert manifest["scenario"] == "baseline"
+    assert manifest["scenario_hash"] == content_hash(scenario)
+    assert manifest["seed"] == scenario.seed
+    assert manifest["engine"] == "numba"
+    assert manifest["months"] == MONTHS
+    assert manifest["strategy"] is None
+    assert manifest["parameters"] == scenario.parameters.model_dump()
+    assert manifest["outcomes"]["reference_month"] == scenario.parameters.funding_end
+
+
+def test_manifest_is_strict_json_even_when_an_outcome_is_undefined(baseline_run):
+    # 40 months do not reach 24 months after the reference month: share_not_ended_24 is undefined
+    _, out = baseline_run
+
+    def reject(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    manifest = json.loads((out / "manifest.json").read_text(), parse_constant=reject)
+    assert manifest["outcomes"]["share_not_ended_24"] is None
+
+
+def test_written_indicators_are_those_of_the_python_api(baseline_run, baseline_path):
+    _, out = baseline_run
+    api = ecosim.run(baseline_path, months=MONTHS)
+    assert_frame_equal(pd.read_parquet(out / "indicators.parquet"), api.indicators, check_exact=True)
+    assert len(pd.read_parquet(out / "learners.parquet")) == len(api.tables["learners"])
+
+
+def test_strategy_option_runs_the_strategy(baseline_path, tmp_path):
+    result = invoke("run", baseline_path, "--strategy", "aftercare", "--months", MONTHS, "--out", tmp_path / "r")
+    assert result.exit_code == 0, result.output
+    assert "baseline under aftercare: outcomes" in result.output
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert manifest["strategy"] == "aftercare"
+    assert manifest["parameters"] == load_scenario(baseline_path).parameters_for("aftercare").model_dump()
+    assert manifest["parameters"]["aftercare"] is True
+    events = pd.read_parquet(tmp_path / "r" / "events.parquet")
+    assert (events["event"] == "entered_aftercare").any()
+
+
+def test_seed_option_sets_the_keyed_seed(baseline_path, tmp_path):
+    result = invoke("run", baseline_path, "--seed", 7, "--months", 12, "--out", tmp_path / "r")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "r" / "manifest.json").read_text())["seed"] == 7
+    expected = ecosim.run(baseline_path, seed=7, months=12).indicators
+    assert_frame_equal(pd.read_parquet(tmp_path / "r" / "indicators.parquet"), expected, check_exact=True)
+
+
+def test_python_engine_option_gives_the_same_indicators(baseline_path, tmp_path):
+    result = invoke("run", baseline_path, "--engine", "python", "--months", 12, "--out", tmp_path / "r")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "r" / "manifest.json").read_text())["engine"] == "python"
+    expected = ecosim.run(baseline_path, months=12).indicators
+    assert_frame_equal(pd.read_parquet(tmp_path / "r" / "indicators.parquet"), expected, check_exact=True)
+
+
+def test_default_output_folder_is_named_after_scenario_seed_and_months(baseline_path, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", baseline_path, "--months", 2)
+    assert result.exit_code == 0, result.output
+    seed = load_scenario(baseline_path).seed
+    assert (tmp_path / "results" / f"baseline-seed{seed}-2m" / "manifest.json").is_file()
+
+
+def test_rerun_into_the_same_folder_replaces_it(baseline_path, tmp_path):
+    out = tmp_path / "r"
+    assert invoke("run", baseline_path, "--months", 3, "--out", out).exit_code == 0
+    assert invoke("run", baseline_path, "--months", 5, "--out", out).exit_code == 0
+    assert len(pd.read_parquet(out / "indicators.parquet")) == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no staging or retired folders left behind
+
+
+def test_schedule_lists_every_process_in_order():
+    result = invoke("schedule")
+    assert result.exit_code == 0
+    positions = [result.output.index(kernel) for _, _, kernel, _ in SCHEDULE]
+    assert positions == sorted(positions)
+    for step, process, _, _ in SCHEDULE:
+        assert process in result.output
+        assert f" {step} " in result.output

@@ -1,0 +1,79 @@
+"""The compiled kernels and the same kernels run as plain Python give bit-identical runs."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+import ecosim
+from ecosim.scenario import Scenario, load_scenario
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+LARGE = 100_000  # estimated learners above which the Python engine is too slow for more than a month by default
+BASELINE_STRATEGIES = list(load_scenario(SCENARIOS / "baseline.toml").strategies)
+
+
+def estimated_learners(scenario: Scenario) -> float:
+    total = 0.0
+    for region in scenario.regions:
+        if region.generate is not None:
+            total += region.copies * region.generate.schools * sum(region.generate.learners_per_school) / 2
+        else:
+            total += region.copies * sum(s.learners for s in region.schools)
+    return total
+
+
+def assert_identical(a: ecosim.RunResult, b: ecosim.RunResult) -> None:
+    assert_frame_equal(a.indicators, b.indicators, check_exact=True)
+    assert_frame_equal(a.events, b.events, check_exact=True)
+    assert a.tables.keys() == b.tables.keys()
+    for name in a.tables:
+        assert_frame_equal(a.tables[name], b.tables[name], check_exact=True, obj=name)
+    pd.testing.assert_series_equal(pd.Series(a.outcomes), pd.Series(b.outcomes), check_exact=True)
+
+
+def both(scenario, months, strategy=None):
+    return [ecosim.run(scenario, strategy=strategy, months=months, engine=name) for name in ("numba", "python")]
+
+
+def test_engines_agree_on_every_shipped_scenario(shipped_scenario):
+    scenario = load_scenario(shipped_scenario)
+    months = 1 if estimated_learners(scenario) > LARGE else 60
+    compiled, python = both(scenario, months)
+    assert python.manifest["engine"] == "python"
+    assert len(compiled.indicators) == months
+    assert_identical(compiled, python)
+
+
+@pytest.mark.slow
+def test_engines_agree_on_every_shipped_scenario_across_a_graduation(shipped_scenario):
+    compiled, python = both(load_scenario(shipped_scenario), 13)
+    assert compiled.indicators["graduates"].iloc[12] > 0
+    assert_identical(compiled, python)
+
+
+@pytest.fixture(scope="module")
+def baseline() -> Scenario:
+    return load_scenario(SCENARIOS / "baseline.toml")
+
+
+@pytest.mark.parametrize("strategy", BASELINE_STRATEGIES)
+def test_engines_agree_under_each_baseline_strategy(baseline, strategy):
+    compiled, python = both(baseline, 72, strategy)
+    assert_identical(compiled, python)
+
+
+def test_aftercare_comparison_exercises_entering_and_leaving_aftercare(baseline):
+    compiled, python = both(baseline, 72, "aftercare")
+    kinds = set(compiled.events["event"])
+    assert {"entered_aftercare", "bridge_builder_left"} <= kinds
+    assert compiled.indicators["bridge_builders_aftercare"].max() > 0
+    assert_identical(compiled, python)
+
+
+def test_brokerage_comparison_exercises_merging_and_recruitment(baseline):
+    compiled, python = both(baseline, 72, "ecosystem-brokerage")
+    assert compiled.indicators["merges"].sum() > 0
+    assert compiled.indicators["recruits"].sum() > 0
+    assert_identical(compiled, python)
