@@ -14,43 +14,22 @@ import time
 from pathlib import Path
 
 from ecosim import EcosystemModel, load_scenario
+from ecosim.schedule import learners_month
 
 SCENARIO = Path(__file__).parent.parent / "scenarios" / "national.toml"
 
 
 def learner_kernel_rate(model: EcosystemModel, months: int) -> float:
     """Learner-steps per second of the learners kernel alone, over `months` further months."""
-    w, e, p = model.world, model.engine, model.world.params
-    L, P, O = w.learners, w.partnerships, w.organisations
+    world = model.world
     spent = 0.0
     for _ in range(months):
         start = time.perf_counter()
-        e.learners(
-            w.month,
-            w.seed,
-            p,
-            L.school,
-            L.enrolled,
-            L.placement,
-            L.months_placed,
-            L.months_here,
-            L.motivation,
-            L.competence,
-            L.breadth,
-            L.hard,
-            P.status,
-            P.company,
-            P.placed,
-            P.health,
-            O.places,
-            O.hosted,
-            w.census,
-            w.events.row,
-            w.event_count,
-        )
+        with model.engine.errstate():
+            learners_month(world, model.engine)
         spent += time.perf_counter() - start
-        w.month += 1
-    return L.n * months / spent
+        world.month += 1
+    return world.learners.n * months / spent
 
 
 def timed_run(scenario, months: int, engine: str) -> tuple[float, EcosystemModel]:

@@ -91,6 +91,34 @@ def _complete(world: World, engine: Engine, lo: int) -> int:
     return large
 
 
+def learners_month(world: World, engine: Engine) -> tuple:
+    """Process 7 for month `world.month` (the clock is not moved); returns the kernel's report."""
+    O, P, L = world.organisations, world.partnerships, world.learners
+    return engine.learners(
+        world.month,
+        world.seed,
+        world.params,
+        L.school,
+        L.enrolled,
+        L.placement,
+        L.months_placed,
+        L.months_here,
+        L.motivation,
+        L.competence,
+        L.breadth,
+        L.hard,
+        P.status,
+        P.company,
+        P.placed,
+        P.health,
+        O.places,
+        O.hosted,
+        world.census,
+        world.events.row,
+        world.event_count,
+    )
+
+
 def initialise(world: World, engine: Engine) -> None:
     """Give the starting partnerships their penalties, draws and health (H = H*)."""
     with engine.errstate():
@@ -100,7 +128,7 @@ def initialise(world: World, engine: Engine) -> None:
 def advance(world: World, engine: Engine) -> MonthStats:
     """Run month `world.month` of the schedule and move the clock on."""
     t, p, seed = world.month, world.params, world.seed
-    O, B, P, L, E = world.organisations, world.bridge_builders, world.partnerships, world.learners, world.events
+    O, B, P, E = world.organisations, world.bridge_builders, world.partnerships, world.events
     E.reserve(4 * P.n + B.n + 16)
     ev, count = E.row, world.event_count
     with engine.errstate():
@@ -204,28 +232,6 @@ def advance(world: World, engine: Engine) -> MonthStats:
             count,
         )
         large = _complete(world, engine, lo)
-        learned = engine.learners(
-            t,
-            seed,
-            p,
-            L.school,
-            L.enrolled,
-            L.placement,
-            L.months_placed,
-            L.months_here,
-            L.motivation,
-            L.competence,
-            L.breadth,
-            L.hard,
-            P.status,
-            P.company,
-            P.placed,
-            P.health,
-            O.places,
-            O.hosted,
-            world.census,
-            ev,
-            count,
-        )
+        learned = learners_month(world, engine)
     world.month += 1
     return MonthStats(f, sessions, merges, P.n - lo, large, *learned)
