@@ -1,6 +1,7 @@
 """The `ecosim` command end to end: run, its files and manifest, its options, and the schedule."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -130,3 +131,23 @@ def test_schedule_lists_every_process_in_order():
     for step, process, _, _ in SCHEDULE:
         assert process in result.output
         assert f" {step} " in result.output
+
+
+@pytest.mark.slow
+def test_validate_passes_on_a_clean_checkout_and_writes_its_markdown_table(tmp_path):
+    table = tmp_path / "validation.md"
+    result = CliRunner().invoke(app, ["validate", "--markdown", str(table)])
+    assert result.exit_code == 0, result.output
+    text = table.read_text()
+    passed, total = re.search(r"(\d+) of (\d+) checks pass", text).groups()
+    assert passed == total and int(total) >= 19  # 5 analytic cases, 9 patterns, 5 targets
+    for name in ("constant hazard", "merging alone", *(f"P{k} " for k in range(1, 10)), "two_year_survival"):
+        assert name in text
+
+
+def test_calibrate_with_a_missing_targets_file_is_one_clear_error(tmp_path):
+    missing = tmp_path / "no-targets.toml"
+    result = CliRunner().invoke(app, ["calibrate", "--targets", str(missing), "--samples", "2"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert str(missing) in result.output.replace("\n", "")

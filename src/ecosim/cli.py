@@ -2,6 +2,7 @@
 
 import json
 import math
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -148,3 +149,78 @@ def schedule() -> None:
     for row in SCHEDULE:
         table.add_row(*row)
     console.print(table)
+
+
+@app.command()
+def validate(
+    markdown: Annotated[Path | None, typer.Option(help="also write the table as Markdown to this file")] = None,
+    targets: Annotated[
+        Path | None, typer.Option(help="calibration targets (default: experiments/calibration-targets.toml)")
+    ] = None,
+    pattern_replications: Annotated[int | None, typer.Option(min=2, help="paired seeds per pattern")] = None,
+    target_replications: Annotated[
+        int | None, typer.Option(min=2, help="seeds for the targets (default: the file's)")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="processes for the target replications")] = 2,
+) -> None:
+    """Run the analytic cases, the nine patterns and the calibration targets; exit 1 if any fails."""
+    from ecosim.validation import patterns
+    from ecosim.validation.report import analytic_checks, pattern_checks, to_markdown
+    from ecosim.validation.targets import TargetsError, check_targets
+
+    with console.status("analytic special cases (MODEL.md §7)"):
+        checks = analytic_checks()
+    with console.status("patterns P1-P9 (paired replications)"):
+        checks += pattern_checks(pattern_replications or patterns.REPLICATIONS)
+    with console.status("calibration targets on the baseline"):
+        try:
+            checks += check_targets(targets, replications=target_replications, workers=workers)
+        except TargetsError as exc:
+            fail(str(exc))
+    table = Table(title="ecosim validate")
+    for column in ("group", "check", "expected", "measured", "interval", "result"):
+        table.add_column(column, overflow="fold")
+    for c in checks:
+        table.add_row(
+            c.group,
+            c.name,
+            c.expected,
+            f"{c.measured:.4g}",
+            f"[{c.low:.4g}, {c.high:.4g}]",
+            "[green]pass[/]" if c.passed else "[bold red]FAIL[/]",
+        )
+    console.print(table)
+    failed = [c.name for c in checks if not c.passed]
+    console.print(
+        f"{len(checks) - len(failed)} of {len(checks)} checks pass"
+        + (f"; failed: {', '.join(failed)}" if failed else "")
+    )
+    if markdown is not None:
+        markdown.write_text(to_markdown(checks))
+        console.print(f"written: {markdown}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def calibrate(
+    targets: Annotated[
+        Path | None, typer.Option(help="calibration targets (default: experiments/calibration-targets.toml)")
+    ] = None,
+    scenario: Annotated[Path | None, typer.Option(help="scenario to calibrate (default: the targets file's)")] = None,
+    samples: Annotated[int | None, typer.Option(min=1, help="Latin hypercube points (default: the file's)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="processes")] = 2,
+) -> None:
+    """Search the targets file's parameter ranges (Latin hypercube, then Nelder-Mead) and print the best values."""
+    from ecosim.validation.calibrate import calibrate as search
+    from ecosim.validation.calibrate import report
+    from ecosim.validation.targets import TargetsError
+
+    try:
+        result = search(targets, scenario, samples=samples, workers=workers, progress=lambda line: console.print(line))
+    except (TargetsError, ScenarioError) as exc:
+        fail(str(exc))
+    console.print(report(result), highlight=False)
+    console.print("[parameters] lines for the scenario file:")
+    for line in result.toml_lines(f"{time.strftime('%Y-%m-%d')}, ecosim calibrate"):
+        console.print(line, highlight=False, markup=False)

@@ -129,7 +129,8 @@ def advance(world: World, engine: Engine) -> MonthStats:
     """Run month `world.month` of the schedule and move the clock on."""
     t, p, seed = world.month, world.params, world.seed
     O, B, P, E = world.organisations, world.bridge_builders, world.partnerships, world.events
-    E.reserve(4 * P.n + B.n + 16)
+    E.n = int(world.event_count[0])  # the kernels count events in event_count
+    E.reserve(4 * P.n + 2 * B.n + 16)  # a month logs at most 3 per partnership, 2 per bridge-builder, 1 graduation
     ev, count = E.row, world.event_count
     with engine.errstate():
         f = engine.funding_level(t, p.funding_end, p.funding_taper)
