@@ -129,7 +129,6 @@ def advance(world: World, engine: Engine) -> MonthStats:
     """Run month `world.month` of the schedule and move the clock on."""
     t, p, seed = world.month, world.params, world.seed
     O, B, P, E = world.organisations, world.bridge_builders, world.partnerships, world.events
-    E.n = int(world.event_count[0])  # the kernels count events in event_count
     E.reserve(4 * P.n + 2 * B.n + 16)  # a month logs at most 3 per partnership, 2 per bridge-builder, 1 graduation
     ev, count = E.row, world.event_count
     with engine.errstate():
@@ -234,5 +233,6 @@ def advance(world: World, engine: Engine) -> MonthStats:
         )
         large = _complete(world, engine, lo)
         learned = learners_month(world, engine)
+    E.n = int(count[0])  # the kernels count their events in event_count
     world.month += 1
     return MonthStats(f, sessions, merges, P.n - lo, large, *learned)
