@@ -151,3 +151,14 @@ def test_calibrate_with_a_missing_targets_file_is_one_clear_error(tmp_path):
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert str(missing) in result.output.replace("\n", "")
+
+
+def test_run_to_an_out_path_under_a_file_fails_before_running_with_one_line(baseline_path, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("keep me")
+    for out in (blocker, blocker / "run"):
+        result = invoke("run", baseline_path, "--months", 2, "--out", out)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output and "--out" in result.output
+    assert blocker.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]

@@ -82,6 +82,14 @@ def run(
     except ScenarioError as exc:
         fail(f"{scenario}: {exc}")
     total = months or loaded.horizon
+    seed_used = loaded.seed if seed is None else seed
+    folder = out or Path("results") / f"{loaded.name}{'-' + strategy if strategy else ''}-seed{seed_used}-{total}m"
+    if folder.exists() and not folder.is_dir():
+        fail(f"--out: expected a folder, found a file: {folder}")
+    try:  # fail before the run, not after it
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--out: expected a folder that can be created, found {exc.strerror}: {folder}")
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -100,8 +108,10 @@ def run(
             engine=engine,
             on_month=lambda done, _: progress.update(task, completed=done),
         )
-    name = f"{loaded.name}{'-' + strategy if strategy else ''}-seed{result.manifest['seed']}-{total}m"
-    folder = result.save(out or Path("results") / name)
+    try:
+        result.save(folder)
+    except OSError as exc:
+        fail(f"--out: could not write the run to {folder}: {exc.strerror or exc}")
     table = Table(
         title=f"{loaded.name}{' under ' + strategy if strategy else ''}: outcomes (reference month "
         f"{result.outcomes['reference_month']})"
