@@ -3,6 +3,7 @@
 import math
 
 import mesa
+import pandas as pd
 import pytest
 
 import ecosim
@@ -128,3 +129,19 @@ def test_batch_run_covers_every_combination_and_the_same_rng_gives_the_same_numb
         assert all(same(r[name], direct[name].item()) for name in INDICATORS)
     by_seed = {r["rng"]: r for r in rows if r["strategy"] is None}
     assert any(not same(by_seed[1][name], by_seed[2][name]) for name in INDICATORS)
+
+
+def test_a_mesa_run_scenario_drives_the_model_like_the_arguments_do(baseline_path):
+    from ecosim.mesa_scenario import RunScenario
+
+    spec = RunScenario(file=str(baseline_path), strategy="aftercare", months=40, rng=5)
+    via_mesa = EcosystemModel(spec, reporters=())
+    direct = EcosystemModel(baseline_path, strategy="aftercare", months=40, rng=5, reporters=())
+    for model in (via_mesa, direct):
+        while model.running:
+            model.step()
+    assert via_mesa.scenario is spec and spec.model is via_mesa
+    assert via_mesa.seed == 5 and via_mesa.parameters.aftercare
+    pd.testing.assert_frame_equal(via_mesa.recorder.frame(), direct.recorder.frame(), check_exact=True)
+    with pytest.raises(ValueError, match="during model run"):
+        EcosystemModel(RunScenario(file=str(baseline_path), months=3)).scenario.strategy = "evaluation"

@@ -16,6 +16,7 @@ from ecosim.agents import BridgeBuilder, Company, Learner, School
 from ecosim.build import build_world
 from ecosim.kernels import Engine
 from ecosim.kernels.codes import SCHOOL
+from ecosim.mesa_scenario import RunScenario
 from ecosim.record import INDICATORS, Recorder
 from ecosim.scenario import Scenario, load_scenario
 from ecosim.schedule import advance, initialise
@@ -30,7 +31,8 @@ class EcosystemModel(mesa.Model):
     """School-company learning environments, month by month.
 
     Args:
-        scenario: a Scenario, or the path of a scenario file.
+        scenario: a Scenario, the path of a scenario file, or a Mesa `RunScenario` (whose file,
+            strategy, months, engine, overrides and rng are then used instead of the arguments).
         strategy: name of one of the scenario's strategies, or None for none.
         months: months to run before `running` turns False (default: the scenario's horizon).
         engine: 'numba' (compiled kernels) or 'python' (the same kernels uncompiled).
@@ -42,7 +44,7 @@ class EcosystemModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: Scenario | str | Path,
+        scenario: Scenario | str | Path | RunScenario,
         strategy: str | None = None,
         months: int | None = None,
         engine: str = "numba",
@@ -51,9 +53,22 @@ class EcosystemModel(mesa.Model):
         overrides: dict | None = None,
     ):
         """Build the world, initialise it and create the organisation and bridge-builder agents."""
+        mesa_scenario = scenario if isinstance(scenario, RunScenario) else None
+        if mesa_scenario is not None:
+            m = mesa_scenario
+            scenario, strategy, months, engine, overrides, rng = (
+                m.file,
+                m.strategy,
+                m.months,
+                m.engine,
+                m.overrides,
+                m.rng,
+            )
         scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         seed = scenario.seed if rng is None else int(rng)
-        super().__init__(rng=seed)
+        if mesa_scenario is not None:
+            mesa_scenario.rng = seed
+        super().__init__(rng=seed, scenario=mesa_scenario)
         self.strategy = strategy
         self.overrides = dict(overrides or {})
         self.seed = seed
