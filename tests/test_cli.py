@@ -35,7 +35,7 @@ def test_run_exits_zero_and_prints_the_outcome_table(baseline_run):
     for label in (
         "partnerships alive at the reference month",
         "programme spending (EUR)",
-        "partnerships formed in all",
+        "partnerships in all (starting and recruited)",
     ):
         assert label in result.output
     assert sum(label in result.output for label in OUTCOME_LABELS.values()) == len(OUTCOME_LABELS)
@@ -162,3 +162,18 @@ def test_run_to_an_out_path_under_a_file_fails_before_running_with_one_line(base
         assert "Traceback" not in result.output and "--out" in result.output
     assert blocker.read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_a_run_stopping_before_the_reference_month_reports_n_a_not_zero(baseline_path, tmp_path):
+    result = invoke("run", baseline_path, "--months", 20, "--out", tmp_path / "short")
+    assert result.exit_code == 0, result.output
+    for label in ("partnerships alive at the reference month", "learner-months placed after the reference month"):
+        line = next(line for line in result.output.splitlines() if label in line)
+        assert "n/a" in line
+    manifest = json.loads((tmp_path / "short" / "manifest.json").read_text())
+    assert manifest["outcomes"]["alive_at_reference"] is None
+
+
+def test_seeds_beyond_int64_are_refused_before_any_work(baseline_path):
+    result = invoke("run", baseline_path, "--seed", 2**64)
+    assert result.exit_code == 2 and "Traceback" not in result.output

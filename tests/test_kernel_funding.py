@@ -2,8 +2,6 @@
 
 import pytest
 
-from ecosim.parameters import Parameters
-
 
 def test_without_taper_funding_is_one_before_the_end_and_zero_from_it(engine):
     assert [engine.funding_level(t, 36, 0) for t in (0, 1, 35)] == [1.0, 1.0, 1.0]
@@ -31,9 +29,3 @@ def test_taper_is_monotone_and_stays_in_unit_interval(engine):
     levels = [engine.funding_level(t, 24, 7) for t in range(60)]
     assert all(0.0 <= f <= 1.0 for f in levels)
     assert all(a >= b for a, b in zip(levels[:-1], levels[1:], strict=True))
-
-
-@pytest.mark.parametrize(("end", "taper"), [(36, 0), (36, 12), (48, 0), (5, 1), (0, 4)])
-def test_parameters_funding_level_agrees_with_the_kernel(engine, end, taper):
-    p = Parameters(funding_end=end, funding_taper=taper)
-    assert [p.funding_level(t) for t in range(80)] == [engine.funding_level(t, end, taper) for t in range(80)]

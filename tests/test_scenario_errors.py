@@ -219,3 +219,40 @@ def test_schema_is_valid_json_describing_parameters_and_extends():
     assert "parameters" in schema["properties"]
     assert "extends" in schema["properties"]
     assert "regions" in schema["required"]
+
+
+def test_a_mistake_in_an_extended_file_names_that_file(tmp_path):
+    (tmp_path / "parent.toml").write_text(BASE.replace("aftercare = false", "aftercare = false\nleave_rat = 0.2"))
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "parent.toml"\nname = "child"\n')
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(child)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'parent.toml'} (extended by {child}): parameters.leave_rat: unknown key")
+    assert "did you mean 'leave_rate'" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        (('sectors = ["care", "construction"]', 'sectors = ["care", "care"]'), ["sectors.1", "found 'care' again"]),
+        (("seed = 3", "seed = 18446744073709551616"), ["seed", "less than or equal to 9223372036854775807"]),
+    ],
+)
+def test_duplicate_sectors_and_oversized_seeds_are_refused(tmp_path, text, fragments):
+    path = tmp_path / "scenario.toml"
+    path.write_text(BASE.replace(*text))
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+
+
+def test_region_copies_may_not_collide_with_another_region_name(tmp_path):
+    path = tmp_path / "scenario.toml"
+    generated = "generate = { schools = 2, companies = 2, partnerships = 1 }\n"
+    path.write_text(
+        f'name = "x"\n[[regions]]\nname = "r"\ncopies = 2\n{generated}[[regions]]\nname = "r-2"\n{generated}'
+    )
+    with pytest.raises(ScenarioError, match=r"regions\.1\.name: expected unique region names, found 'r-2' again"):
+        load_scenario(path)

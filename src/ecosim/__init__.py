@@ -1,7 +1,12 @@
 """ecosim: an agent-based model of school-company learning environments and learning ecosystems."""
 
-from ecosim.model import EcosystemModel
-from ecosim.run import RunResult, run
-from ecosim.scenario import Scenario, ScenarioError, load_scenario
+from ecosim.compile_cache import use_keyed_cache_dir
+
+use_keyed_cache_dir()  # before any kernel is decorated: a cache keyed by the kernel sources
+
+
+from ecosim.model import EcosystemModel  # noqa: E402
+from ecosim.run import RunResult, run  # noqa: E402
+from ecosim.scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
 
 __all__ = ["EcosystemModel", "RunResult", "Scenario", "ScenarioError", "load_scenario", "run"]

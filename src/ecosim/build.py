@@ -15,7 +15,7 @@ from ecosim.kernels import Engine, KernelParams, kernel_params
 from ecosim.kernels.codes import BB_ACTIVE, COMPANY, PARTNER, PROGRAMME, S_BUILD, SCHOOL
 from ecosim.parameters import Parameters
 from ecosim.rng import key, uniform
-from ecosim.scenario import Region, Scenario
+from ecosim.scenario import Region, Scenario, region_names
 from ecosim.world import Table
 
 ORGANISATION_COLUMNS = {
@@ -56,7 +56,7 @@ PARTNERSHIP_COLUMNS = {
 }
 LEARNER_COLUMNS = {
     "school": ("i4", ()),
-    "enrolled": ("i2", ()),
+    "enrolled": ("i4", ()),
     "placement": ("i4", ()),
     "months_placed": ("i2", ()),
     "months_here": ("i2", ()),
@@ -257,8 +257,8 @@ def build_world(
     engine = engine or Engine("numba")
     b = _Builder(scenario, parameters, seed)
     for region in scenario.regions:
-        for copy in range(region.copies):
-            b.add_region(region, region.name if region.copies == 1 else f"{region.name}-{copy + 1}")
+        for name in region_names(region):
+            b.add_region(region, name)
     organisations = Table(ORGANISATION_COLUMNS, len(b.org_names))
     organisations.n = len(b.org_names)
     for name, values in b.orgs.items():

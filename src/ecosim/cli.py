@@ -13,8 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ecosim.kernels import ENGINES
-from ecosim.scenario import ScenarioError, json_schema, load_scenario
+from ecosim.scenario import MAX_SEED, ScenarioError, json_schema, load_scenario
 from ecosim.schedule import SCHEDULE
+from ecosim.store import ResultsFolderError, check_target
 
 app = typer.Typer(
     help="Simulate school-company learning environments and learning ecosystems.",
@@ -41,7 +42,7 @@ OUTCOME_LABELS = {
     "largest_ecosystem": "largest ecosystem (organisations)",
     "programme_spending": "programme spending (EUR)",
     "learner_months_per_1000_eur": "learner-months placed per 1,000 EUR",
-    "partnerships_formed": "partnerships formed in all",
+    "partnerships_formed": "partnerships in all (starting and recruited)",
 }
 
 
@@ -61,7 +62,7 @@ def _format(value: object) -> str:
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")],
     strategy: Annotated[str | None, typer.Option(help="a strategy named in the scenario")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="keyed seed (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="keyed seed (default: the scenario's)")] = None,
     months: Annotated[int | None, typer.Option(min=1, help="months to run (default: the scenario's horizon)")] = None,
     engine: Annotated[str, typer.Option(help=f"kernel engine: {' or '.join(ENGINES)}")] = "numba",
     out: Annotated[
@@ -84,12 +85,10 @@ def run(
     total = months or loaded.horizon
     seed_used = loaded.seed if seed is None else seed
     folder = out or Path("results") / f"{loaded.name}{'-' + strategy if strategy else ''}-seed{seed_used}-{total}m"
-    if folder.exists() and not folder.is_dir():
-        fail(f"--out: expected a folder, found a file: {folder}")
     try:  # fail before the run, not after it
-        folder.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        fail(f"--out: expected a folder that can be created, found {exc.strerror}: {folder}")
+        folder = check_target(folder)
+    except ResultsFolderError as exc:
+        fail(f"--out: {exc}")
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -110,8 +109,8 @@ def run(
         )
     try:
         result.save(folder)
-    except OSError as exc:
-        fail(f"--out: could not write the run to {folder}: {exc.strerror or exc}")
+    except (OSError, ResultsFolderError) as exc:
+        fail(f"--out: could not write the run to {folder}: {getattr(exc, 'strerror', None) or exc}")
     table = Table(
         title=f"{loaded.name}{' under ' + strategy if strategy else ''}: outcomes (reference month "
         f"{result.outcomes['reference_month']})"
@@ -146,7 +145,10 @@ def schema(out: Annotated[Path | None, typer.Option(help="write here instead of 
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text)
+        try:
+            out.write_text(text)
+        except OSError as exc:
+            fail(f"--out: could not write {out}: {exc.strerror or exc}")
         console.print(f"written: {out}", highlight=False)
 
 
@@ -178,6 +180,8 @@ def validate(
     from ecosim.validation.report import analytic_checks, pattern_checks, to_markdown
     from ecosim.validation.targets import TargetsError, check_targets
 
+    if markdown is not None and not markdown.resolve().parent.is_dir():
+        fail(f"--markdown: expected a file in an existing folder, found no folder {markdown.resolve().parent}")
     with console.status("analytic special cases (MODEL.md §7)"):
         checks = analytic_checks()
     with console.status("patterns P1-P9 (paired replications)"):
@@ -206,7 +210,10 @@ def validate(
         + (f"; failed: {', '.join(failed)}" if failed else "")
     )
     if markdown is not None:
-        markdown.write_text(to_markdown(checks))
+        try:
+            markdown.write_text(to_markdown(checks))
+        except OSError as exc:
+            fail(f"--markdown: could not write {markdown}: {exc.strerror or exc}")
         console.print(f"written: {markdown}", highlight=False)
     if failed:
         raise typer.Exit(1)

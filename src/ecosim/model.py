@@ -18,7 +18,7 @@ from ecosim.kernels import Engine
 from ecosim.kernels.codes import SCHOOL
 from ecosim.mesa_scenario import RunScenario
 from ecosim.record import INDICATORS, Recorder
-from ecosim.scenario import Scenario, load_scenario
+from ecosim.scenario import MAX_SEED, Scenario, ScenarioError, load_scenario
 from ecosim.schedule import advance, initialise
 
 
@@ -66,6 +66,10 @@ class EcosystemModel(mesa.Model):
             )
         scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         seed = scenario.seed if rng is None else int(rng)
+        if not 0 <= seed <= MAX_SEED:
+            raise ScenarioError(f"rng: expected a seed between 0 and {MAX_SEED}, found {seed}")
+        if months is not None and months < 0:
+            raise ScenarioError(f"months: expected 0 or more, found {months}")
         if mesa_scenario is not None:
             mesa_scenario.rng = seed
         super().__init__(rng=seed, scenario=mesa_scenario)

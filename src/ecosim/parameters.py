@@ -152,12 +152,3 @@ class Parameters(BaseModel):
         if self.contacts_one_share + self.contacts_two_share > 1.0:
             raise ValueError("contacts_one_share + contacts_two_share must not exceed 1")
         return self
-
-    def funding_level(self, month: int) -> float:
-        """f(t): 1 before T, 0 after, falling linearly over the taper."""
-        t, end, taper = month, self.funding_end, self.funding_taper
-        if t < end:
-            return 1.0
-        if t < end + taper:
-            return 1.0 - (t - end + 1) / (taper + 1)
-        return 0.0

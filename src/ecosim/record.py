@@ -9,6 +9,7 @@ import pandas as pd
 from ecosim.build import World
 from ecosim.kernels import Engine
 from ecosim.kernels.codes import ACTIVE, BB_ACTIVE, BB_AFTERCARE, CAUSES, ENDED, EVENTS, PROGRAMME
+from ecosim.kernels.learners import PROGRAMME_MONTHS
 from ecosim.schedule import MonthStats
 
 STRUCTURE = (
@@ -190,21 +191,26 @@ def entity_frames(world: World) -> dict[str, pd.DataFrame]:
 
 
 def outcomes(indicators: pd.DataFrame, partnerships: pd.DataFrame, recorder: Recorder, months: int) -> dict[str, Any]:
-    """The outcomes of MODEL.md §5 for one run."""
+    """The outcomes of MODEL.md §5 for one run; NaN where the run is too short to tell.
+
+    Cohort outcomes count the cohorts enrolled at month 0 or later (graduating from month 24):
+    the cohort that starts the run mid-programme graduates after only 12 simulated months.
+    """
     ref = recorder.reference_month
-    alive = int(recorder.alive_at_reference.sum()) if recorder.alive_at_reference is not None else 0
-    out: dict[str, Any] = {"reference_month": ref, "alive_at_reference": alive}
+    reached = recorder.alive_at_reference is not None
+    alive = int(recorder.alive_at_reference.sum()) if reached else 0
+    out: dict[str, Any] = {"reference_month": ref, "alive_at_reference": alive if reached else np.nan}
     for later in FOLLOW_UP:
         seen = recorder.follow_up.get(later)
         out[f"share_not_ended_{later}"] = seen["not_ended"] / alive if seen and alive else np.nan
         out[f"share_active_{later}"] = seen["active"] / alive if seen and alive else np.nan
     after = indicators[indicators["month"] > ref]
     placed_months = int(after["learners_placed"].sum())
-    out["learner_months_after_reference"] = placed_months
+    out["learner_months_after_reference"] = placed_months if len(after) else np.nan
     out["hard_to_reach_share_of_placed_months"] = (
         after["hard_to_reach_placed"].sum() / placed_months if placed_months else np.nan
     )
-    grads = indicators[indicators["graduates"] > 0]
+    grads = indicators[(indicators["graduates"] > 0) & (indicators["month"] >= PROGRAMME_MONTHS)]
     out["cohort_share_placed"] = (
         float((grads["graduates_placed"] / grads["graduates"]).mean()) if len(grads) else np.nan
     )
@@ -215,10 +221,10 @@ def outcomes(indicators: pd.DataFrame, partnerships: pd.DataFrame, recorder: Rec
     out["graduate_breadth"] = (
         float((grads["graduate_breadth"] * weights).sum() / weights.sum()) if weights.sum() else np.nan
     )
-    last = indicators.iloc[-1]
-    out["ecosystems"] = int(last["ecosystems"])
-    out["share_in_ecosystems_of_3_plus"] = float(last["share_in_ecosystems_of_3_plus"])
-    out["largest_ecosystem"] = int(last["largest_ecosystem"])
+    last = indicators.iloc[-1] if len(indicators) else None
+    out["ecosystems"] = int(last["ecosystems"]) if last is not None else np.nan
+    out["share_in_ecosystems_of_3_plus"] = float(last["share_in_ecosystems_of_3_plus"]) if last is not None else np.nan
+    out["largest_ecosystem"] = int(last["largest_ecosystem"]) if last is not None else np.nan
     spending = float(indicators["spending"].sum())
     out["programme_spending"] = spending
     out["learner_months_per_1000_eur"] = indicators["learners_placed"].sum() / (spending / 1000) if spending else np.nan

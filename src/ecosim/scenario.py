@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ecosim.parameters import Parameters
 
+MAX_SEED = 2**63 - 1  # seeds are folded into the keyed hash as int64
 DEFAULT_SECTORS = [
     "care",
     "construction",
@@ -180,7 +181,7 @@ class Scenario(_Strict):
 
     name: str
     description: str = ""
-    seed: int = Field(1, ge=0, description="master seed of the keyed random numbers")
+    seed: int = Field(1, ge=0, le=MAX_SEED, description="master seed of the keyed random numbers")
     horizon: int = Field(120, ge=1, description="months simulated")
     reference_month: int | None = Field(None, ge=0, description="outcome reference month; default the funding end")
     sectors: list[str] = Field(default_factory=lambda: list(DEFAULT_SECTORS), min_length=1, max_length=62)
@@ -191,6 +192,15 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _sectors_known(self) -> "Scenario":
         known = self.sectors
+        for k, sector in enumerate(known):
+            if sector in known[:k]:
+                raise FieldMistake(("sectors", k), f"expected sector names to be unique, found {sector!r} again")
+        names: set[str] = set()
+        for g, region in enumerate(self.regions):
+            for name in region_names(region):
+                if name in names:
+                    raise FieldMistake(("regions", g, "name"), f"expected unique region names, found {name!r} again")
+                names.add(name)
         for g, region in enumerate(self.regions):
             used = [
                 (("schools", k, "sectors", j), sector)
@@ -229,6 +239,11 @@ class Scenario(_Strict):
             raise ScenarioError(describe_error(first_error(exc), ("parameters",))) from None
 
 
+def region_names(region: Region) -> list[str]:
+    """The names of a region's copies: its name, or name-1, name-2, ... when copied."""
+    return [region.name] if region.copies == 1 else [f"{region.name}-{k + 1}" for k in range(region.copies)]
+
+
 def _did_you_mean(name: str, choices: typing.Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
@@ -245,14 +260,13 @@ def deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def read_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
-    """The TOML content of a file with its `extends` chain merged in (child wins)."""
+def read_chain(path: Path, _seen: tuple[Path, ...] = ()) -> list[tuple[Path, dict]]:
+    """The file and the files it `extends`, child first, each with its own TOML content."""
     path = Path(path)
     resolved = path.resolve()
-    if resolved in _chain:
-        raise ScenarioError(
-            f"{path}: extends: expected no cycle, found {' -> '.join(p.name for p in (*_chain, resolved))}"
-        )
+    if resolved in _seen:
+        cycle = " -> ".join(p.name for p in (*_seen, resolved))
+        raise ScenarioError(f"{path}: extends: expected no cycle, found {cycle}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -263,28 +277,55 @@ def read_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
         raise ScenarioError(f"{path}: expected valid TOML, found a syntax error: {exc}") from None
     parent = data.pop("extends", None)
     if parent is None:
-        return data
+        return [(path, data)]
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: extends: expected a file name (string), found {parent!r}")
     parent_path = path.parent / parent
     if not parent_path.is_file():
         raise ScenarioError(f"{path}: extends: expected an existing scenario file, found no such file: {parent_path}")
-    return deep_merge(read_raw(parent_path, (*_chain, resolved)), data)
+    return [(path, data), *read_chain(parent_path, (*_seen, resolved))]
+
+
+def merge_chain(chain: list[tuple[Path, dict]]) -> dict:
+    """The content of an `extends` chain (child first) merged into one table, the child winning."""
+    merged: dict = {}
+    for _, data in reversed(chain):
+        merged = deep_merge(merged, data)
+    return merged
+
+
+def _origin(chain: list[tuple[Path, dict]], loc: tuple) -> str:
+    """The file of the chain whose content holds `loc` (the child if none does), for messages."""
+    for path, data in chain:
+        value: Any = data
+        for part in loc:
+            if isinstance(value, list):  # lists are replaced whole: this file owns it
+                break
+            if not isinstance(value, dict) or part not in value:
+                value = None
+                break
+            value = value[part]
+        if value is not None:
+            return str(path) if path == chain[0][0] else f"{path} (extended by {chain[0][0]})"
+    return str(chain[0][0])
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read, merge and validate a scenario file; raise ScenarioError on any mistake."""
-    path = Path(path)
-    raw = read_raw(path)
+    chain = read_chain(Path(path))
     try:
-        scenario = Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(merge_chain(chain))
     except ValidationError as exc:
-        raise ScenarioError(f"{path}: {describe_error(first_error(exc))}") from None
+        error = first_error(exc)
+        raise ScenarioError(f"{_origin(chain, error_loc(error))}: {describe_error(error)}") from None
     for name, strategy in scenario.strategies.items():
         try:
             Parameters.model_validate({**scenario.parameters.model_dump(), **strategy.set})
         except ValidationError as exc:
-            raise ScenarioError(f"{path}: {describe_error(first_error(exc), ('strategies', name, 'set'))}") from None
+            error, prefix = first_error(exc), ("strategies", name, "set")
+            raise ScenarioError(
+                f"{_origin(chain, error_loc(error, prefix))}: {describe_error(error, prefix)}"
+            ) from None
     return scenario
 
 
@@ -294,10 +335,16 @@ def first_error(exc: ValidationError) -> dict:
     return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
 
 
+def error_loc(error: dict, prefix: tuple = ()) -> tuple:
+    """The field path of a pydantic error, including a FieldMistake's own location."""
+    mistake = error.get("ctx", {}).get("error")
+    return (*prefix, *error["loc"], *(mistake.loc if isinstance(mistake, FieldMistake) else ()))
+
+
 def describe_error(error: dict, prefix: tuple = ()) -> str:
     """One pydantic error as 'field.path: expected ..., found ...'."""
     mistake = error.get("ctx", {}).get("error")
-    loc = (*prefix, *error["loc"], *(mistake.loc if isinstance(mistake, FieldMistake) else ()))
+    loc = error_loc(error, prefix)
     where = ".".join(str(part) for part in loc) or "(top level)"
     kind, message, found = error["type"], error["msg"], error.get("input")
     if kind == "extra_forbidden":

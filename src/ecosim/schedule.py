@@ -216,7 +216,6 @@ def advance(world: World, engine: Engine) -> MonthStats:
             P.n,
             after_merge,
             world.region_org_start,
-            np.arange(O.n),
             O.kind,
             O.sectors,
             P.parent,

@@ -2,7 +2,8 @@
 
 A run's files appear in their folder all at once or not at all: they are written into a
 temporary sibling folder that then replaces the target, so an interrupted write never
-leaves a half-written result.
+leaves a half-written result. Only an empty folder or an earlier run's folder (one with a
+`manifest.json`) is ever replaced: a folder holding anything else is refused, not emptied.
 """
 
 import json
@@ -16,29 +17,62 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+MANIFEST = "manifest.json"
+
+
+class ResultsFolderError(ValueError):
+    """A results folder that cannot be written or must not be replaced."""
+
+
+def check_target(folder: Path) -> Path:
+    """The absolute folder a run may be written to; raise ResultsFolderError if it may not."""
+    folder = Path(folder).resolve()
+    if folder == Path(folder.anchor):
+        raise ResultsFolderError(f"expected a folder for the results, found the file-system root {folder}")
+    if folder.exists() and not folder.is_dir():
+        raise ResultsFolderError(f"expected a folder, found a file: {folder}")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MANIFEST).is_file():
+        raise ResultsFolderError(f"expected an empty folder or an earlier run's folder, found other files in {folder}")
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResultsFolderError(f"expected a folder that can be created, found {exc.strerror}: {folder}") from None
+    return folder
+
 
 def write_run(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> Path:
     """Write each table as `<name>.parquet` and `manifest.json` into `folder`, atomically."""
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder = check_target(folder)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it owner-only; results are shared like any folder
         for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
         text = json.dumps(strict_json(manifest), indent=2, sort_keys=True, allow_nan=False)
-        (staging / "manifest.json").write_text(text + "\n")
-        if folder.exists():
-            retired = folder.with_name(f".{folder.name}.old")
-            shutil.rmtree(retired, ignore_errors=True)
-            os.replace(folder, retired)
-            os.replace(staging, folder)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, folder)
+        (staging / MANIFEST).write_text(text + "\n")
+        _swap_in(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Put `staging` in the place of `folder`; the old folder comes back if that fails."""
+    if not folder.exists():
+        os.replace(staging, folder)
+        return
+    retired = folder.with_name(f".{folder.name}.old")
+    shutil.rmtree(retired, ignore_errors=True)
+    os.replace(folder, retired)
+    try:
+        os.replace(staging, folder)
+    except BaseException:
+        os.replace(retired, folder)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def strict_json(value: Any) -> Any:
@@ -58,4 +92,4 @@ def read_run(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """The tables and manifest of a run written by :func:`write_run`."""
     folder = Path(folder)
     tables = {path.stem: pd.read_parquet(path) for path in sorted(folder.glob("*.parquet"))}
-    return tables, json.loads((folder / "manifest.json").read_text())
+    return tables, json.loads((folder / MANIFEST).read_text())

@@ -219,7 +219,6 @@ def recruit(
     n,
     census_result,
     region_org_start,
-    region_orgs,
     org_kind,
     org_sectors,
     parent,
@@ -265,16 +264,14 @@ def recruit(
             in_eco[org_list[k]] = r
         g = pp_region[r]
         candidates = 0
-        for k in range(region_org_start[g], region_org_start[g + 1]):
-            o = region_orgs[k]
+        for o in range(region_org_start[g], region_org_start[g + 1]):  # a region's organisations are contiguous
             if in_eco[o] != r and org_sectors[o] & sector_mask[r]:
                 candidates += 1
         if candidates == 0:
             continue
         pick = below(seed, S_RECRUIT_ORG, r, t, candidates)
         newcomer = -1
-        for k in range(region_org_start[g], region_org_start[g + 1]):
-            o = region_orgs[k]
+        for o in range(region_org_start[g], region_org_start[g + 1]):
             if in_eco[o] != r and org_sectors[o] & sector_mask[r]:
                 if pick == 0:
                     newcomer = o

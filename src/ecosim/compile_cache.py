@@ -1,0 +1,38 @@
+"""Where numba keeps compiled kernels: a folder keyed by the hash of the kernel sources.
+
+Numba invalidates a cached function only when its own file changes, not when a helper it
+inlines (the keyed RNG, clamp, union-find, the integer codes) changes in another module; a
+stale cache would make the compiled engine disagree with the Python one. Keying the cache
+folder by the hash of every source file the kernels compile from makes any such edit start
+a fresh cache. Must run before the first ``@njit(cache=True)`` decoration (``ecosim``'s
+``__init__`` calls it first). A user's ``NUMBA_CACHE_DIR`` is kept as the parent folder.
+"""
+
+import hashlib
+import os
+from pathlib import Path
+
+import numba
+
+PACKAGE = Path(__file__).parent
+COMPILED_SOURCES = ("rng.py", "parameters.py", "kernels/*.py")
+
+
+def source_hash() -> str:
+    """SHA-256 (first 16 hex digits) of the files the kernels are compiled from."""
+    digest = hashlib.sha256()
+    for pattern in COMPILED_SOURCES:
+        for path in sorted(PACKAGE.glob(pattern)):
+            digest.update(path.relative_to(PACKAGE).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def use_keyed_cache_dir() -> Path:
+    """Point numba's cache at <base>/ecosim-<source hash> and return that folder."""
+    base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "ecosim", "numba"
+    )
+    folder = Path(base) / f"ecosim-{source_hash()}"
+    numba.config.CACHE_DIR = str(folder)
+    return folder
