@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 import ecosim
-from ecosim.validation import Check, analytic
-from ecosim.validation.analytic import experiment_file
+from ecosim.validation import Check, analytic, experiment_file
 from ecosim.validation.report import to_markdown
 
 

@@ -7,8 +7,7 @@ Every test asserts the check passed and, explicitly, the direction, the minimum 
 import pytest
 
 import ecosim
-from ecosim.validation import Check, patterns
-from ecosim.validation.analytic import experiment_file
+from ecosim.validation import Check, experiment_file, patterns
 
 
 def _shows(check: Check, minimum: float) -> None:

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ecosim.kernels import ENGINES
+from ecosim.kernels import ENGINES, Engine
 from ecosim.scenario import MAX_SEED, ScenarioError, json_schema, load_scenario
 from ecosim.schedule import SCHEDULE
 from ecosim.store import ResultsFolderError, check_target
@@ -72,8 +72,10 @@ def run(
     """Run one scenario and print the outcomes (MODEL.md §5)."""
     from ecosim.run import run as run_scenario
 
-    if engine not in ENGINES:
-        fail(f"--engine: expected one of {', '.join(ENGINES)}, found {engine!r}")
+    try:
+        Engine(engine)  # its own check of the name, before any work
+    except ValueError as exc:
+        fail(f"--{exc}")
     try:
         loaded = load_scenario(scenario)
     except ScenarioError as exc:

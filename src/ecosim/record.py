@@ -85,19 +85,15 @@ class Recorder:
         )
         row = dict(month=t, funding=stats.funding, **dict(zip(STRUCTURE, structure, strict=True)))
         row.update({f"ended_{c}": int(k) for c, k in zip(CAUSES, by_cause, strict=True)})
-        row["hard_to_reach_share_placed"] = (
-            row["hard_to_reach_placed"] / row["learners_placed"] if row["learners_placed"] else np.nan
-        )
+        row["hard_to_reach_share_placed"] = ratio(row["hard_to_reach_placed"], row["learners_placed"])
         row.update(
             merges=stats.merges,
             recruits=stats.recruits,
             placements=stats.placements,
             graduates=stats.graduates,
             graduates_placed=stats.graduates_placed,
-            graduate_competence=stats.graduate_competence / stats.graduates_placed
-            if stats.graduates_placed
-            else np.nan,
-            graduate_breadth=stats.graduate_breadth / stats.graduates_placed if stats.graduates_placed else np.nan,
+            graduate_competence=ratio(stats.graduate_competence, stats.graduates_placed),
+            graduate_breadth=ratio(stats.graduate_breadth, stats.graduates_placed),
             spending=self._spending(world, stats),
         )
         self.rows.append([row[name] for name in INDICATORS])
@@ -190,6 +186,11 @@ def entity_frames(world: World) -> dict[str, pd.DataFrame]:
     return {"organisations": orgs, "bridge_builders": bbs, "partnerships": pp, "learners": learners}
 
 
+def ratio(numerator: float, denominator: float) -> float:
+    """The ratio numerator / denominator; NaN when there is nothing to divide by (no partnerships, no learners)."""
+    return numerator / denominator if denominator else np.nan
+
+
 def outcomes(indicators: pd.DataFrame, partnerships: pd.DataFrame, recorder: Recorder, months: int) -> dict[str, Any]:
     """The outcomes of MODEL.md §5 for one run; NaN where the run is too short to tell.
 
@@ -202,32 +203,26 @@ def outcomes(indicators: pd.DataFrame, partnerships: pd.DataFrame, recorder: Rec
     out: dict[str, Any] = {"reference_month": ref, "alive_at_reference": alive if reached else np.nan}
     for later in FOLLOW_UP:
         seen = recorder.follow_up.get(later)
-        out[f"share_not_ended_{later}"] = seen["not_ended"] / alive if seen and alive else np.nan
-        out[f"share_active_{later}"] = seen["active"] / alive if seen and alive else np.nan
+        out[f"share_not_ended_{later}"] = ratio(seen["not_ended"], alive) if seen else np.nan
+        out[f"share_active_{later}"] = ratio(seen["active"], alive) if seen else np.nan
     after = indicators[indicators["month"] > ref]
     placed_months = int(after["learners_placed"].sum())
     out["learner_months_after_reference"] = placed_months if len(after) else np.nan
-    out["hard_to_reach_share_of_placed_months"] = (
-        after["hard_to_reach_placed"].sum() / placed_months if placed_months else np.nan
-    )
+    out["hard_to_reach_share_of_placed_months"] = ratio(after["hard_to_reach_placed"].sum(), placed_months)
     grads = indicators[(indicators["graduates"] > 0) & (indicators["month"] >= PROGRAMME_MONTHS)]
     out["cohort_share_placed"] = (
         float((grads["graduates_placed"] / grads["graduates"]).mean()) if len(grads) else np.nan
     )
     weights = grads["graduates_placed"]
-    out["graduate_competence"] = (
-        float((grads["graduate_competence"] * weights).sum() / weights.sum()) if weights.sum() else np.nan
-    )
-    out["graduate_breadth"] = (
-        float((grads["graduate_breadth"] * weights).sum() / weights.sum()) if weights.sum() else np.nan
-    )
+    for name in ("graduate_competence", "graduate_breadth"):  # means over placed graduates of all cohorts
+        out[name] = float(ratio((grads[name] * weights).sum(), weights.sum()))
     last = indicators.iloc[-1] if len(indicators) else None
     out["ecosystems"] = int(last["ecosystems"]) if last is not None else np.nan
     out["share_in_ecosystems_of_3_plus"] = float(last["share_in_ecosystems_of_3_plus"]) if last is not None else np.nan
     out["largest_ecosystem"] = int(last["largest_ecosystem"]) if last is not None else np.nan
     spending = float(indicators["spending"].sum())
     out["programme_spending"] = spending
-    out["learner_months_per_1000_eur"] = indicators["learners_placed"].sum() / (spending / 1000) if spending else np.nan
+    out["learner_months_per_1000_eur"] = ratio(indicators["learners_placed"].sum(), spending / 1000)
     out["partnerships_formed"] = len(partnerships)
     out["months"] = months
     return out

@@ -34,33 +34,12 @@ from pathlib import Path
 import numpy as np
 
 from ecosim.model import EcosystemModel
-from ecosim.scenario import Scenario, load_scenario
-from ecosim.validation import Check
+from ecosim.scenario import Scenario
+from ecosim.validation import Check, experiment_scenario
 
 Z_MAX = 4.0  # accepted deviation in standard errors
 RTOL = 1e-12  # relative tolerance of the deterministic cases
 LAYERS = ("board", "leaders", "floor")
-
-
-def experiment_file(name: str) -> Path:
-    """experiments/`name` of the repository, searched above this file, then above the working directory.
-
-    A source checkout finds its own files first; an installed wheel does not ship experiments/.
-    """
-    here = Path(__file__).resolve()
-    for folder in (*here.parents, Path.cwd().resolve(), *Path.cwd().resolve().parents):
-        candidate = folder / "experiments" / name
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"experiments/{name} not found above {Path.cwd()} or {here.parent}: pass the scenario "
-                            "(it lives in the repository's experiments/ folder)")
-
-
-def _scenario(scenario: Scenario | str | Path | None, default: str) -> Scenario:
-    """The given scenario, or the shipped analytic scenario file experiments/analytic/`default`."""
-    if isinstance(scenario, Scenario):
-        return scenario
-    return load_scenario(experiment_file(f"analytic/{default}") if scenario is None else scenario)
 
 
 def _require(scenario: Scenario, **switched_off: float) -> None:
@@ -89,7 +68,7 @@ def constant_hazard(scenario: Scenario | str | Path | None = None, reference: in
     active (1 - h)^(t + 1). Both curves must lie within 4 binomial standard errors in every
     month; S(`reference`) is reported.
     """
-    sc = _scenario(scenario, "constant-hazard.toml")
+    sc = experiment_scenario(scenario, "analytic/constant-hazard.toml")
     _require(sc, stall_slope=0.0, stalled_end=1.0, reactivation_health=1.0, merge_rate=0.0, recruitment_rate=0.0)
     h = sc.parameters.stall_base
     model = _model(sc)
@@ -117,7 +96,7 @@ def constant_hazard(scenario: Scenario | str | Path | None = None, reference: in
 
 def support_erosion(scenario: Scenario | str | Path | None = None) -> Check:
     """Erosion alone: x(t) = phi + (x0 - phi)(1 - eps)^t for every layer of every organisation, exactly."""
-    sc = _scenario(scenario, "support-erosion.toml")
+    sc = experiment_scenario(scenario, "analytic/support-erosion.toml")
     _require(sc, leaders_pull=0.0, diffusion=0.0, demand_signal=0.0, bridge_builder_energy=0.0, evaluation_interval=0,
              leadership_engagement=False)
     p = sc.parameters
@@ -140,7 +119,7 @@ def leaders_pull(scenario: Scenario | str | Path | None = None) -> Check:
 
     The transient x* + (x0 - x*)(1 - a - eps)^t is checked every month too.
     """
-    sc = _scenario(scenario, "leaders-pull.toml")
+    sc = experiment_scenario(scenario, "analytic/leaders-pull.toml")
     _require(sc, diffusion=0.0, demand_signal=0.0, bridge_builder_energy=0.0, evaluation_interval=0,
              leadership_engagement=True)
     p = sc.parameters
@@ -170,7 +149,7 @@ def bridge_builder_departures(scenario: Scenario | str | Path | None = None, ref
     Months before T must keep every bridge-builder; months T..horizon-1 must lie within 4
     binomial standard errors. `reference` counts the months of departures reported.
     """
-    sc = _scenario(scenario, "bridge-builder-departures.toml")
+    sc = experiment_scenario(scenario, "analytic/bridge-builder-departures.toml")
     _require(sc, funding_taper=0, partner_paid_share=0.0, aftercare=False)
     q, end = sc.parameters.leave_rate, sc.parameters.funding_end
     model = _model(sc)
@@ -294,7 +273,7 @@ def merging_alone(scenario: Scenario | str | Path | None = None, replications: i
     Replication r uses seed scenario.seed + r. The z-scores use the chain's exact standard
     deviation; the reported interval is the model mean +- 4 standard errors at the horizon.
     """
-    sc = _scenario(scenario, "merging.toml")
+    sc = experiment_scenario(scenario, "analytic/merging.toml")
     _require(sc, affinity_sector=1.0, affinity_none=1.0, brokerage=False, stall_base=0.0, stall_slope=0.0,
              recruitment_rate=0.0)
     m, horizon = sc.parameters.merge_rate, sc.horizon

@@ -21,9 +21,8 @@ from scipy import stats
 from ecosim.kernels.codes import ENDED
 from ecosim.model import EcosystemModel
 from ecosim.run import RunResult, run
-from ecosim.scenario import Scenario, load_scenario
-from ecosim.validation import Check
-from ecosim.validation.analytic import experiment_file
+from ecosim.scenario import Scenario
+from ecosim.validation import Check, experiment_scenario
 
 PATTERNS = "patterns.toml"  # in the repository's experiments/ folder
 LEVEL = 0.99  # confidence level of the paired interval
@@ -32,12 +31,6 @@ REPLICATIONS = 20
 Arm = tuple[str | None, dict | None]  # (strategy, parameter overrides)
 Metric = Callable[[RunResult], float]
 BASELINE: Arm = (None, None)
-
-
-def _scenario(scenario: Scenario | str | Path | None) -> Scenario:
-    if isinstance(scenario, Scenario):
-        return scenario
-    return load_scenario(experiment_file(PATTERNS) if scenario is None else scenario)
 
 
 def paired_interval(differences: np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
@@ -104,7 +97,7 @@ def p1_funding_end(scenario: Scenario | str | Path | None = None, replications: 
     Per seed: endings per live partnership-month in months T..T+window-1 minus the same in
     T-window..T-1. Minimum: the hazard after is at least twice the hazard before.
     """
-    sc = _scenario(scenario)
+    sc = experiment_scenario(scenario, PATTERNS)
     end = sc.parameters.funding_end
     before, after = np.empty(replications), np.empty(replications)
     for r in range(replications):
@@ -133,7 +126,7 @@ def p2_board_only(scenario: Scenario | str | Path | None = None, replications: i
     Both arms start with board support 0.9; leaders/floor start at 0.7/0.6 (carried) or
     0.3/0.2 (board only). Minimum: +0.02 in the share of starting pairs stalling in year one.
     """
-    sc = _scenario(scenario)
+    sc = experiment_scenario(scenario, PATTERNS)
     carried: Arm = (None, {"initial_board": 0.9, "initial_leaders": 0.7, "initial_floor": 0.6})
     board_only: Arm = (None, {"initial_board": 0.9, "initial_leaders": 0.3, "initial_floor": 0.2})
     a, b = _paired(sc, carried, board_only, stalled_in_first_year, replications, months=12)[..., 0]
@@ -147,7 +140,7 @@ def p3_contact_persons(scenario: Scenario | str | Path | None = None, replicatio
 
     Metric: share of the partnerships alive at T not ended 60 months later. Minimum: +0.02.
     """
-    sc = _scenario(scenario)
+    sc = experiment_scenario(scenario, PATTERNS)
     metric: Metric = lambda r: r.outcomes["share_not_ended_60"]  # noqa: E731
     months = sc.outcome_month + 61
     a, b = _paired(sc, BASELINE, ("distributed-contacts", None), metric, replications, months)[..., 0]
@@ -168,7 +161,7 @@ def p4_merged_outlive_isolated(scenario: Scenario | str | Path | None = None, re
     paired) is reported in the note, not tested: it also changes coordination penalties
     and recruitment.
     """
-    sc = _scenario(scenario)
+    sc = experiment_scenario(scenario, PATTERNS)
     end = sc.outcome_month
     differences = np.empty(replications)
     shares = np.empty((2, replications))
@@ -208,7 +201,7 @@ def p5_gradual_handover(scenario: Scenario | str | Path | None = None, replicati
 
     Metric: share of the partnerships alive at T not ended 24 months later. Minimum: +0.05.
     """
-    sc = _scenario(scenario)
+    sc = experiment_scenario(scenario, PATTERNS)
     metric: Metric = lambda r: r.outcomes["share_not_ended_24"]  # noqa: E731
     a, b = _paired(sc, BASELINE, ("gradual-handover", None), metric, replications, sc.outcome_month + 25)[..., 0]
     return _verdict("P5 gradual handover makes the departure survivable",
@@ -228,7 +221,7 @@ def p6_company_demand(scenario: Scenario | str | Path | None = None, replication
 
     Metric: school leaders' support 24 months after T. Minimum: +0.02.
     """
-    sc = _scenario(scenario)
+    sc = experiment_scenario(scenario, PATTERNS)
     a, b = _paired(sc, BASELINE, ("company-demand-signal", None), school_leaders_support, replications,
                    sc.outcome_month + 25)[..., 0]
     return _verdict("P6 company demand keeps school leaders' support up",
@@ -242,7 +235,7 @@ def p7_coordination_cost(scenario: Scenario | str | Path | None = None, replicat
     Metric: share of the partnerships alive at T not ended 60 months later. Minimum: +0.01.
     The note gives the share of all partnerships that ended by the coordination cause.
     """
-    sc = _scenario(scenario)
+    sc = experiment_scenario(scenario, PATTERNS)
     months = sc.outcome_month + 61
 
     def metrics(r: RunResult) -> tuple[float, float]:
@@ -263,7 +256,7 @@ def p8_outreach(scenario: Scenario | str | Path | None = None, replications: int
 
     Metric: hard-to-reach share of placed learner-months after T. Minimum: +0.05.
     """
-    sc = _scenario(scenario)
+    sc = experiment_scenario(scenario, PATTERNS)
     metric: Metric = lambda r: r.outcomes["hard_to_reach_share_of_placed_months"]  # noqa: E731
     a, b = _paired(sc, BASELINE, ("outreach", None), metric, replications)[..., 0]
     share = sc.parameters.hard_to_reach_share
@@ -278,7 +271,7 @@ def p9_evaluation(scenario: Scenario | str | Path | None = None, replications: i
     Metric: mean shared mission of live partnerships at the horizon. Minimum: +0.1. The mean
     health of live partnerships over months 12..horizon must rise too (interval beyond zero).
     """
-    sc = _scenario(scenario)
+    sc = experiment_scenario(scenario, PATTERNS)
 
     def mission_and_health(r: RunResult) -> tuple[float, float]:
         pp = r.tables["partnerships"]

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ecosim.scenario import Scenario, load_scenario
-from ecosim.validation import Check
+from ecosim.validation import Check, experiment_file
 
 TARGETS_FILE = Path("experiments") / "calibration-targets.toml"
 MEASURES = ("survival", "hazard", "hazard_ratio")
@@ -137,18 +137,11 @@ class TargetsFile:
 
 
 def default_targets_path() -> Path:
-    """experiments/calibration-targets.toml above this source file, then above the working directory.
-
-    A source checkout finds its own file first; an installed wheel does not ship experiments/.
-    """
-    here = Path(__file__).resolve()
-    for folder in (*here.parents, Path.cwd().resolve(), *Path.cwd().resolve().parents):
-        candidate = folder / TARGETS_FILE
-        if candidate.is_file():
-            return candidate
-    raise TargetsError(f"no {TARGETS_FILE.as_posix()} found above {Path.cwd()} or {here.parent}: pass the targets "
-                       "file's path (it lives in the repository's experiments/ folder, which an installed wheel "
-                       "does not ship)")
+    """experiments/calibration-targets.toml above this source file, then above the working directory."""
+    try:
+        return experiment_file(TARGETS_FILE.name, __file__)
+    except FileNotFoundError as exc:
+        raise TargetsError(f"no {TARGETS_FILE.as_posix()}: {exc}") from None
 
 
 def load_targets(path: str | Path | None = None) -> TargetsFile:
