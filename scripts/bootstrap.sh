@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Create .venv with Python >= 3.12 and install ecosim with its dev extras (idempotent).
+# Says what it does: the first time takes about 1-3 minutes (creating the venv, downloading
+# and installing numba, mesa, pandas, pyarrow, ...); later calls return at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+say() { echo "bootstrap: $*" >&2; }
 
 find_python() {
   local candidates=(python3.12 python3.13 python3)
@@ -18,13 +22,18 @@ find_python() {
   return 1
 }
 
+started=$SECONDS
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then
   rm -rf .venv
-  "$(find_python)" -m venv .venv
+  python=$(find_python)
+  say "creating .venv with $("$python" --version 2>&1)"
+  "$python" -m venv .venv
 fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  say "installing ecosim and its dependencies into .venv (usually 1-3 minutes the first time) ..."
+  .venv/bin/python -m pip install --quiet --upgrade pip 2>/dev/null
+  .venv/bin/python -m pip install --quiet -e ".[dev]" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   rm -f .venv/.installed-* && touch "$stamp"
+  say "installed in $((SECONDS - started)) s; the first model run then compiles the kernels once (1-2 minutes)"
 fi

@@ -9,7 +9,7 @@ from pandas.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 import ecosim
-from ecosim.cli import OUTCOME_LABELS, app
+from ecosim.cli import OUTCOMES, app
 from ecosim.scenario import content_hash, load_scenario
 from ecosim.schedule import SCHEDULE
 
@@ -28,17 +28,20 @@ def baseline_run(baseline_path, tmp_path_factory):
     return result, out
 
 
-def test_run_exits_zero_and_prints_the_outcome_table(baseline_run):
+def test_run_exits_zero_and_prints_the_outcome_table(baseline_run, baseline_path):
     result, out = baseline_run
     assert result.exit_code == 0, result.output
-    assert "baseline: outcomes (reference month 36)" in result.output
+    seed = load_scenario(baseline_path).seed
+    title = f"baseline, strategy none, seed {seed}, {MONTHS} months: outcomes of one run"
+    assert f"{title} (reference month 36 = the funding end without strategies)" in result.output
     for label in (
-        "partnerships alive at the reference month",
-        "programme spending (EUR)",
-        "partnerships in all (starting and recruited)",
+        "partnerships alive (active or stalled) at the reference month",
+        "programme spending over the run",
+        "partnerships in all (starting pairs and recruits)",
     ):
         assert label in result.output
-    assert sum(label in result.output for label in OUTCOME_LABELS.values()) == len(OUTCOME_LABELS)
+    assert sum(label in result.output for label, _ in OUTCOMES.values()) == len(OUTCOMES)
+    assert f"One run is one draw of a random process (seed {seed})" in result.output
     assert result.output.rstrip().endswith(f"written: {out}")
 
 
@@ -82,7 +85,7 @@ def test_written_indicators_are_those_of_the_python_api(baseline_run, baseline_p
 def test_strategy_option_runs_the_strategy(baseline_path, tmp_path):
     result = invoke("run", baseline_path, "--strategy", "aftercare", "--months", MONTHS, "--out", tmp_path / "r")
     assert result.exit_code == 0, result.output
-    assert "baseline under aftercare: outcomes" in result.output
+    assert "baseline, strategy aftercare, seed" in result.output
     manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
     assert manifest["strategy"] == "aftercare"
     assert manifest["parameters"] == load_scenario(baseline_path).parameters_for("aftercare").model_dump()
@@ -115,10 +118,16 @@ def test_default_output_folder_is_named_after_scenario_seed_and_months(baseline_
     assert (tmp_path / "results" / f"baseline-seed{seed}-2m" / "manifest.json").is_file()
 
 
-def test_rerun_into_the_same_folder_replaces_it(baseline_path, tmp_path):
+def test_a_different_run_into_the_same_folder_is_refused_unless_overwrite(baseline_path, tmp_path):
     out = tmp_path / "r"
     assert invoke("run", baseline_path, "--months", 3, "--out", out).exit_code == 0
-    assert invoke("run", baseline_path, "--months", 5, "--out", out).exit_code == 0
+    before = (out / "indicators.parquet").read_bytes()
+    refused = invoke("run", baseline_path, "--months", 5, "--out", out)
+    assert refused.exit_code == 2
+    assert refused.output.count("\n") == 1 and "--overwrite" in refused.output and "seed" in refused.output
+    assert (out / "indicators.parquet").read_bytes() == before  # nothing lost
+    assert invoke("run", baseline_path, "--months", 3, "--out", out).exit_code == 0  # the same run again: identical
+    assert invoke("run", baseline_path, "--months", 5, "--out", out, "--overwrite").exit_code == 0
     assert len(pd.read_parquet(out / "indicators.parquet")) == 5
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no staging or retired folders left behind
 
@@ -167,7 +176,8 @@ def test_run_to_an_out_path_under_a_file_fails_before_running_with_one_line(base
 def test_a_run_stopping_before_the_reference_month_reports_n_a_not_zero(baseline_path, tmp_path):
     result = invoke("run", baseline_path, "--months", 20, "--out", tmp_path / "short")
     assert result.exit_code == 0, result.output
-    for label in ("partnerships alive at the reference month", "learner-months placed after the reference month"):
+    labels = ("partnerships alive (active or stalled) at the reference", "learner-months placed after the reference")
+    for label in labels:
         line = next(line for line in result.output.splitlines() if label in line)
         assert "n/a" in line
     manifest = json.loads((tmp_path / "short" / "manifest.json").read_text())

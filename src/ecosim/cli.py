@@ -1,55 +1,123 @@
-"""The `ecosim` command: the only module that talks to a terminal."""
+"""The `ecosim` command: the only module that talks to a terminal.
 
+Output that is piped or captured is never hard-wrapped (a line stays one line, whatever
+the terminal width or the length of a path), and every user mistake, in a scenario file
+or in an option, is one line ``error: ...`` with exit code 2.
+"""
+
+import csv
 import json
 import math
+import re
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer import _click
+from typer.core import TyperGroup
 
 from ecosim.kernels import ENGINES, Engine
-from ecosim.scenario import MAX_SEED, ScenarioError, json_schema, load_scenario
+from ecosim.scenario import MAX_SEED, Scenario, ScenarioError, content_hash, json_schema, load_scenario
 from ecosim.schedule import SCHEDULE
-from ecosim.store import ResultsFolderError, check_target
+from ecosim.store import MANIFEST, ResultsFolderError, check_target
 
-app = typer.Typer(
-    help="Simulate school-company learning environments and learning ecosystems.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-console = Console()
-errors = Console(stderr=True)
+UNWRAPPED = 100_000  # console width when output is not a terminal: nothing is wrapped
 
-OUTCOME_LABELS = {
-    "alive_at_reference": "partnerships alive at the reference month",
-    "share_not_ended_24": "share not ended 24 months later",
-    "share_active_24": "share active 24 months later",
-    "share_not_ended_60": "share not ended 60 months later",
-    "share_active_60": "share active 60 months later",
-    "learner_months_after_reference": "learner-months placed after the reference month",
-    "hard_to_reach_share_of_placed_months": "hard-to-reach share of placed learner-months",
-    "cohort_share_placed": "share of a graduating cohort ever placed",
-    "graduate_competence": "competence of placed graduates",
-    "graduate_breadth": "breadth of placed graduates (workplaces)",
-    "ecosystems": "live ecosystems at the end",
-    "share_in_ecosystems_of_3_plus": "share of live partnerships in ecosystems of >= 3 organisations",
-    "largest_ecosystem": "largest ecosystem (organisations)",
-    "programme_spending": "programme spending (EUR)",
-    "learner_months_per_1000_eur": "learner-months placed per 1,000 EUR",
-    "partnerships_formed": "partnerships in all (starting and recruited)",
-}
+
+def console(stderr: bool = False) -> Console:
+    """A console on the current stdout (or stderr) that hard-wraps nothing unless it is a terminal."""
+    file = sys.stderr if stderr else sys.stdout
+    out = Console(file=file, soft_wrap=True, highlight=False)
+    if not out.is_terminal:
+        out = Console(file=file, soft_wrap=True, highlight=False, width=UNWRAPPED)
+    return out
 
 
 def fail(message: str) -> None:
     """Print one line for a user mistake and exit with code 2."""
-    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    console(stderr=True).print(f"[bold red]error:[/] {escape(' '.join(message.split()))}")
     raise typer.Exit(2)
+
+
+def usage_line(exc: _click.exceptions.UsageError) -> str:
+    """A click usage error (bad option value, unknown option, missing argument) as one 'error:' line."""
+    text = " ".join(exc.format_message().split())
+    param = getattr(exc, "param", None)
+    if param is not None:
+        where = "/".join(param.opts) if param.param_type_name == "option" else param.name
+        if isinstance(exc, _click.exceptions.MissingParameter):
+            text = f"{where}: expected a value, found nothing (it is required)"
+        elif isinstance(exc, _click.exceptions.BadParameter):
+            cause = exc.__cause__
+            errors = cause.errors() if isinstance(cause, ValidationError) else []
+            if errors:
+                expected = errors[0]["msg"].removeprefix("Input should be ")
+                if expected.startswith(("greater", "less")):
+                    expected = f"a value {expected}"
+                text = f"{where}: expected {expected}, found {errors[0]['input']!r}"
+            else:
+                text = f"{where}: {exc.message}"
+    command = " ".join(["ecosim", *(exc.ctx.command_path.split()[1:] if exc.ctx is not None else [])])
+    return f"{text} (see '{command} --help')"
+
+
+class OneLineErrors(TyperGroup):
+    """The ecosim command group: click's usage errors become one line, as scenario errors are."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D102
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _click.exceptions.UsageError as exc:
+            console(stderr=True).print(f"[bold red]error:[/] {escape(usage_line(exc))}")
+            code = 2
+        except _click.exceptions.Abort:
+            console(stderr=True).print("interrupted: nothing was written")
+            code = 130
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(
+    cls=OneLineErrors,
+    help="Simulate school-company learning environments and learning ecosystems (model reference: docs/ODD.md).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,  # plain help: rich's boxes truncate words in a narrow terminal or a log
+    context_settings={"max_content_width": 100},
+)
+
+# outcome -> (label, unit); the label says what the number is so that an analyst can quote it
+OUTCOMES = {
+    "reference_month": ("reference month: the outcomes follow the partnerships alive at its end", "month"),
+    "alive_at_reference": ("partnerships alive (active or stalled) at the reference month", "partnerships"),
+    "share_not_ended_24": ("of those, share not ended 24 months later", "share 0-1"),
+    "share_active_24": ("of those, share active 24 months later", "share 0-1"),
+    "share_not_ended_60": ("of those, share not ended 60 months later", "share 0-1"),
+    "share_active_60": ("of those, share active 60 months later", "share 0-1"),
+    "learner_months_after_reference": ("learner-months placed after the reference month", "learner-months"),
+    "hard_to_reach_share_of_placed_months": ("hard-to-reach share of placed learner-months", "share 0-1"),
+    "cohort_share_placed": ("share of a graduating cohort ever placed (mean over cohorts)", "share 0-1"),
+    "graduate_competence": ("competence gained by placed graduates", "model units, +gamma*H*motivation a month"),
+    "graduate_breadth": ("breadth of placed graduates", "workplaces joined"),
+    "ecosystems": ("live ecosystems at the end", "ecosystems"),
+    "share_in_ecosystems_of_3_plus": ("share of live partnerships in ecosystems of >= 3 organisations", "share 0-1"),
+    "largest_ecosystem": ("largest ecosystem at the end", "organisations"),
+    "programme_spending": ("programme spending over the run", "EUR"),
+    "learner_months_per_1000_eur": ("learner-months placed per 1,000 EUR of programme spending", "learner-months"),
+    "partnerships_formed": ("partnerships in all (starting pairs and recruits)", "partnerships"),
+    "months": ("months simulated", "months"),
+}
 
 
 def _format(value: object) -> str:
@@ -58,28 +126,86 @@ def _format(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def _plain(value: Any) -> Any:
+    """A JSON/CSV value: NumPy scalars as Python numbers, NaN as None."""
+    value = value.item() if hasattr(value, "item") else value
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _load(path: Path) -> Scenario:
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        fail(str(exc))
+
+
+def _reference_note(scenario: Scenario, ref: int) -> str:
+    if scenario.reference_month is None:
+        return f"reference month {ref} = the funding end without strategies"
+    return f"reference month {ref}, set in the scenario"
+
+
+def _check_out(folder: Path, planned: dict[str, Any], overwrite: bool) -> Path:
+    """The results folder, refused before the run if it holds another run and --overwrite is not given."""
+    try:
+        folder = check_target(folder)
+    except ResultsFolderError as exc:
+        fail(f"--out: {exc}")
+    manifest = folder / MANIFEST
+    if manifest.is_file() and not overwrite:
+        try:
+            earlier = json.loads(manifest.read_text())
+        except (OSError, ValueError):
+            earlier = {}
+        if {k: earlier.get(k) for k in planned} != planned:
+            fail(
+                f"--out: {folder} holds another run ({earlier.get('scenario')}, strategy "
+                f"{earlier.get('strategy') or 'none'}, seed {earlier.get('seed')}, {earlier.get('months')} months); "
+                "choose another --out or pass --overwrite to replace it"
+            )
+    return folder
+
+
+@contextmanager
+def stage(out: Console, text: str, usual: str) -> Iterator[None]:
+    """Show what runs now: a spinner in a terminal, a start and an end line (with the time taken) in a log."""
+    started = time.perf_counter()
+    if out.is_terminal:
+        with out.status(f"{text} (usually {usual})"):
+            yield
+    else:
+        out.print(f"{text} (usually {usual}) ...")
+        yield
+    out.print(f"{text}: done in {time.perf_counter() - started:.0f} s")
+
+
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")],
-    strategy: Annotated[str | None, typer.Option(help="a strategy named in the scenario")] = None,
+    strategy: Annotated[
+        str | None, typer.Option(help="a strategy named in the scenario (`ecosim strategies SCENARIO` lists them)")
+    ] = None,
     seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="keyed seed (default: the scenario's)")] = None,
     months: Annotated[int | None, typer.Option(min=1, help="months to run (default: the scenario's horizon)")] = None,
     engine: Annotated[str, typer.Option(help=f"kernel engine: {' or '.join(ENGINES)}")] = "numba",
     out: Annotated[
         Path | None, typer.Option(help="folder for the run's Parquet files (default: results/<scenario>...)")
     ] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace a different earlier run in --out")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the outcomes as JSON on stdout")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="print the outcomes as CSV on stdout")] = False,
 ) -> None:
-    """Run one scenario and print the outcomes (MODEL.md §5)."""
+    """Run one scenario, write its tables and print its outcomes (docs/ODD.md §7.8)."""
+    from ecosim.compile_cache import is_warm
     from ecosim.run import run as run_scenario
 
+    if as_json and as_csv:
+        fail("--json, --csv: expected at most one output format, found both")
     try:
         Engine(engine)  # its own check of the name, before any work
     except ValueError as exc:
         fail(f"--{exc}")
-    try:
-        loaded = load_scenario(scenario)
-    except ScenarioError as exc:
-        fail(str(exc))
+    loaded = _load(scenario)
     try:
         loaded.parameters_for(strategy)
     except ScenarioError as exc:
@@ -87,17 +213,18 @@ def run(
     total = months or loaded.horizon
     seed_used = loaded.seed if seed is None else seed
     folder = out or Path("results") / f"{loaded.name}{'-' + strategy if strategy else ''}-seed{seed_used}-{total}m"
-    try:  # fail before the run, not after it
-        folder = check_target(folder)
-    except ResultsFolderError as exc:
-        fail(f"--out: {exc}")
+    planned = {"scenario_hash": content_hash(loaded), "strategy": strategy, "seed": seed_used, "months": total}
+    folder = _check_out(folder, planned, overwrite)
+    report = console(stderr=as_json or as_csv)
+    if engine == "numba" and not is_warm():
+        report.print("first run on this machine: compiling the kernels (1-2 minutes, once; later runs start at once)")
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("months"),
         TimeElapsedColumn(),
-        console=console,
+        console=console(stderr=True),
         transient=True,
     ) as progress:
         task = progress.add_task(f"{loaded.name}{' / ' + strategy if strategy else ''}", total=total)
@@ -113,31 +240,82 @@ def run(
         result.save(folder)
     except (OSError, ResultsFolderError) as exc:
         fail(f"--out: could not write the run to {folder}: {getattr(exc, 'strerror', None) or exc}")
-    table = Table(
-        title=f"{loaded.name}{' under ' + strategy if strategy else ''}: outcomes (reference month "
-        f"{result.outcomes['reference_month']})"
-    )
-    table.add_column("outcome")
-    table.add_column("value", justify="right")
-    for key_, label in OUTCOME_LABELS.items():
-        table.add_row(label, _format(result.outcomes[key_]))
-    console.print(table)
-    console.print(f"written: {folder}", highlight=False)
+    outcomes = result.outcomes
+    recruits = int((result.events["event"] == "formed").sum())
+    if as_json:
+        record = {
+            "scenario": loaded.name,
+            "strategy": strategy,
+            "seed": seed_used,
+            "months": total,
+            "run_id": result.run_id,
+            "folder": str(folder),
+            "outcomes": {k: _plain(outcomes[k]) for k in OUTCOMES},
+            "units": {k: unit for k, (_, unit) in OUTCOMES.items()},
+        }
+        typer.echo(json.dumps(record, indent=2))
+    elif as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["outcome", "value", "unit", "description"])
+        for key_, (label, unit) in OUTCOMES.items():
+            writer.writerow([key_, _plain(outcomes[key_]), unit, label])
+    else:
+        ref = outcomes["reference_month"]
+        table = Table(
+            title=f"{loaded.name}, strategy {strategy or 'none'}, seed {seed_used}, {total} months: "
+            f"outcomes of one run ({_reference_note(loaded, ref)})"
+        )
+        for column in ("outcome", "value", "unit"):
+            table.add_column(column, justify="right" if column == "value" else "left")
+        for key_, (label, unit) in OUTCOMES.items():
+            if key_ == "partnerships_formed":
+                label = f"{label}: {outcomes[key_] - recruits} starting, {recruits} recruited"
+            table.add_row(label, _format(outcomes[key_]), unit)
+        report.print(table)
+        report.print(
+            f"One run is one draw of a random process (seed {seed_used}). Compare strategies on the same seed "
+            f"(add --seed {seed_used} to both runs): the draws are shared, so the difference is the strategy's; "
+            "repeat over many seeds before quoting a difference."
+        )
+    report.print(f"written: {folder}")
 
 
 @app.command()
 def check(scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")]) -> None:
     """Validate a scenario file: exit 0 and a one-line description, or one error line and exit 2."""
-    try:
-        loaded = load_scenario(scenario)
-    except ScenarioError as exc:
-        fail(str(exc))
+    loaded = _load(scenario)
     regions = sum(r.copies for r in loaded.regions)
-    console.print(
+    console().print(
         f"ok: {scenario}: scenario {loaded.name!r}, {regions} region(s), {loaded.horizon} months, "
-        f"{len(loaded.strategies)} strategies ({', '.join(loaded.strategies) or 'none'})",
-        highlight=False,
+        f"{len(loaded.strategies)} strategies ({', '.join(loaded.strategies) or 'none'})"
     )
+
+
+@app.command()
+def strategies(scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")]) -> None:
+    """List the strategies a scenario names: what each changes and where it comes from."""
+    loaded = _load(scenario)
+    table = Table(title=f"strategies of {loaded.name} ({scenario})")
+    for column in ("strategy", "parameters it sets", "what it stands for", "seed text"):
+        table.add_column(column)
+    for name, s in loaded.strategies.items():
+        table.add_row(name, ", ".join(f"{k} = {v}" for k, v in s.set.items()), s.description, s.seed_text)
+    console().print(table if loaded.strategies else f"{scenario}: no strategies")
+
+
+@app.command()
+def new(path: Annotated[Path, typer.Argument(help="the scenario file to create (TOML)")]) -> None:
+    """Write a commented example scenario to start a region of your own from."""
+    from ecosim.template import scenario_template
+
+    if path.exists():
+        fail(f"{path}: expected a new file, found one already there (nothing was changed)")
+    name = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "my-region"
+    try:
+        path.write_text(scenario_template(name), encoding="utf-8")
+    except OSError as exc:
+        fail(f"{path}: could not write the file: {exc.strerror or exc}")
+    console().print(f"written: {path} (check it with `ecosim check {path}`, run it with `ecosim run {path}`)")
 
 
 @app.command()
@@ -151,18 +329,18 @@ def schema(out: Annotated[Path | None, typer.Option(help="write here instead of 
             out.write_text(text)
         except OSError as exc:
             fail(f"--out: could not write {out}: {exc.strerror or exc}")
-        console.print(f"written: {out}", highlight=False)
+        console().print(f"written: {out}")
 
 
 @app.command()
 def schedule() -> None:
-    """Print the monthly schedule: which kernel runs when."""
-    table = Table(title="one month of ecosim (MODEL.md §3)")
+    """Print the monthly schedule: which kernel runs when (docs/ODD.md §3)."""
+    table = Table(title="one month of ecosim (docs/ODD.md §3)")
     for column in ("step", "process", "kernel", "what it computes"):
         table.add_column(column)
     for row in SCHEDULE:
         table.add_row(*row)
-    console.print(table)
+    console().print(table)
 
 
 @app.command()
@@ -177,18 +355,22 @@ def validate(
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="processes for the target replications")] = 2,
 ) -> None:
-    """Run the analytic cases, the nine patterns and the calibration targets; exit 1 if any fails."""
+    """Run the analytic cases, the nine patterns and the calibration targets; exit 1 if any fails.
+
+    Takes about 2 minutes on an idle 2-core machine (longer on a busy one); each stage says when it starts and ends.
+    """
     from ecosim.validation import patterns
     from ecosim.validation.report import analytic_checks, pattern_checks, to_markdown
     from ecosim.validation.targets import TargetsError, check_targets
 
     if markdown is not None and not markdown.resolve().parent.is_dir():
         fail(f"--markdown: expected a file in an existing folder, found no folder {markdown.resolve().parent}")
-    with console.status("analytic special cases (MODEL.md §7)"):
+    out = console()
+    with stage(out, "analytic special cases (docs/ODD.md §7, analytic cases)", "20 s"):
         checks = analytic_checks()
-    with console.status("patterns P1-P9 (paired replications)"):
+    with stage(out, "patterns P1-P9 (paired replications)", "40 s"):
         checks += pattern_checks(pattern_replications or patterns.REPLICATIONS)
-    with console.status("calibration targets on the baseline"):
+    with stage(out, "calibration targets on the baseline", "30 s on 2 workers"):
         try:
             checks += check_targets(targets, replications=target_replications, workers=workers)
         except TargetsError as exc:
@@ -205,9 +387,9 @@ def validate(
             f"[{c.low:.4g}, {c.high:.4g}]",
             "[green]pass[/]" if c.passed else "[bold red]FAIL[/]",
         )
-    console.print(table)
+    out.print(table)
     failed = [c.name for c in checks if not c.passed]
-    console.print(
+    out.print(
         f"{len(checks) - len(failed)} of {len(checks)} checks pass"
         + (f"; failed: {', '.join(failed)}" if failed else "")
     )
@@ -216,7 +398,7 @@ def validate(
             markdown.write_text(to_markdown(checks))
         except OSError as exc:
             fail(f"--markdown: could not write {markdown}: {exc.strerror or exc}")
-        console.print(f"written: {markdown}", highlight=False)
+        out.print(f"written: {markdown}")
     if failed:
         raise typer.Exit(1)
 
@@ -235,11 +417,12 @@ def calibrate(
     from ecosim.validation.calibrate import report
     from ecosim.validation.targets import TargetsError
 
+    out = console()
     try:
-        result = search(targets, scenario, samples=samples, workers=workers, progress=lambda line: console.print(line))
+        result = search(targets, scenario, samples=samples, workers=workers, progress=lambda line: out.print(line))
     except (TargetsError, ScenarioError) as exc:
         fail(str(exc))
-    console.print(report(result), highlight=False)
-    console.print("[parameters] lines for the scenario file:")
+    out.print(report(result), markup=False)
+    out.print("[parameters] lines for the scenario file:", markup=False)
     for line in result.toml_lines(f"{time.strftime('%Y-%m-%d')}, ecosim calibrate"):
-        console.print(line, highlight=False, markup=False)
+        out.print(line, markup=False)

@@ -36,3 +36,9 @@ def use_keyed_cache_dir() -> Path:
     folder = Path(base) / f"ecosim-{source_hash()}"
     numba.config.CACHE_DIR = str(folder)
     return folder
+
+
+def is_warm(folder: Path | None = None) -> bool:
+    """Whether compiled kernels are already cached (a first run compiles them, which takes a while)."""
+    folder = Path(numba.config.CACHE_DIR) if folder is None else folder
+    return folder.is_dir() and any(folder.rglob("*.nbi"))
