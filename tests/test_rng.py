@@ -164,3 +164,33 @@ def test_python_functions_equal_compiled_ones_for_int16_negative_steps():
         for t in steps:
             assert rng.key.py_func(4, 11, 8, t) == rng.key(4, 11, 8, t)
             assert rng.uniform.py_func(4, 11, 8, t) == rng.uniform(4, 11, 8, t)
+
+
+PINNED_STREAMS = {
+    "S_BUILD": 0,
+    "S_BB_LEAVE": 1,
+    "S_CONTACT": 2,
+    "S_STALL": 3,
+    "S_END": 4,
+    "S_MERGE": 5,
+    "S_RECRUIT": 6,
+    "S_RECRUIT_ORG": 7,
+    "S_RECRUIT_PARTNER": 8,
+    "S_CONTACTS": 9,
+    "S_CONSULTATION": 10,
+    "S_ENROL_MOTIVATION": 11,
+    "S_ENROL_HARD": 12,
+    "S_PLACE": 13,
+    "S_PLACE_ORDER": 14,
+    "S_PLACE_CHOICE": 15,
+    "S_ROTATE": 16,
+}
+
+
+def test_every_random_stream_keeps_its_pinned_id_and_no_two_share_one():
+    # changing a stream's id changes every draw of that stream: it must be a deliberate edit of this table too
+    from ecosim.kernels import codes
+
+    streams = {name: getattr(codes, name) for name in dir(codes) if name.startswith("S_")}
+    assert streams == PINNED_STREAMS
+    assert len(set(streams.values())) == len(streams)

@@ -33,23 +33,24 @@ EVENTS = (
 )
 EV_FORMED, EV_MERGED, EV_STALLED, EV_REACTIVATED, EV_ENDED, EV_AFTERCARE, EV_BB_LEFT, EV_GRADUATED = range(8)
 
-# random streams: one per kind of draw, so no two draws share a key
-(
-    S_BUILD,
-    S_BB_LEAVE,
-    S_CONTACT,
-    S_STALL,
-    S_END,
-    S_MERGE,
-    S_RECRUIT,
-    S_RECRUIT_ORG,
-    S_RECRUIT_PARTNER,
-    S_CONTACTS,
-    S_CONSULTATION,
-    S_ENROL_MOTIVATION,
-    S_ENROL_HARD,
-    S_PLACE,
-    S_PLACE_ORDER,
-    S_PLACE_CHOICE,
-    S_ROTATE,
-) = range(17)
+# Random streams: one per kind of draw, so no two draws share a key. Each id is a fixed
+# literal, never a position in a list: adding a stream must not renumber the others (that
+# would silently change their draws). tests/test_rng.py pins every id; a new stream takes a
+# new number, and a retired number is never reused.
+S_BUILD = 0
+S_BB_LEAVE = 1
+S_CONTACT = 2
+S_STALL = 3
+S_END = 4
+S_MERGE = 5
+S_RECRUIT = 6
+S_RECRUIT_ORG = 7
+S_RECRUIT_PARTNER = 8
+S_CONTACTS = 9
+S_CONSULTATION = 10
+S_ENROL_MOTIVATION = 11
+S_ENROL_HARD = 12
+S_PLACE = 13
+S_PLACE_ORDER = 14
+S_PLACE_CHOICE = 15
+S_ROTATE = 16
