@@ -60,19 +60,62 @@ def test_agent_attributes_read_the_arrays(model):
     assert (builder.status, builder.intensity, builder.paid_by) == ("aftercare", 0.45, "programme")
 
 
-def test_agents_follow_the_model_as_it_steps(model):
-    school = model.agents_by_type[School][0]
+def test_agents_follow_the_model_as_it_steps(model, baseline_path):
+    school = next(a for a in model.agents_by_type[School] if a.name == "baseline-region/school-01")
     before = school.support
     model.step()
     after = school.support
     assert after != before
     assert after["floor"] == model.world.organisations.floor[school.row]
-    assert school.learners == model.world.organisations.learners[school.row] > 0
-    assert set(school.partnerships()) == {
-        i
-        for i in range(model.world.partnerships.n)
-        if model.world.partnerships.school[i] == school.row and model.world.partnerships.status[i] != 2
-    }
+    assert school.learners == 60  # as listed in scenarios/baseline.toml
+    # school-01 starts in one pair, with company-01 (the scenario's list); no recruit in month 0 takes it
+    partnership = model.partnership_agents(school.partnerships())[0]
+    assert model.world.org_names[partnership.company] == "baseline-region/company-01"
+    assert partnership.status == "active" and partnership.ecosystem == partnership.row
+
+
+def test_views_are_made_once_per_row_and_refuse_rows_that_do_not_exist(model):
+    first = model.learner_agents([0, 1, 2])
+    again = model.learner_agents([0, 1, 2])
+    assert [a is b for a, b in zip(first, again, strict=True)] == [True] * 3
+    assert len(model.agents_by_type[Learner]) == 3
+    for bad in (-1, model.world.learners.n):
+        with pytest.raises(IndexError, match="learners: expected a row in 0"):
+            model.learner_agents([bad])
+    assert len(model.agents_by_type[Learner]) == 3
+
+
+def test_writing_through_an_agent_changes_the_arrays_and_the_next_month(baseline_path):
+    plain = EcosystemModel(str(baseline_path), months=2, reporters=())
+    changed = EcosystemModel(str(baseline_path), months=2, reporters=())
+    school = changed.agents_by_type[School][0]
+    school.support = {"floor": 0.05}
+    pair = changed.partnership_agents([0])[0]
+    pair.health = 0.1
+    assert changed.world.organisations.floor[school.row] == 0.05 and changed.world.partnerships.health[0] == 0.1
+    with pytest.raises(ValueError, match=r"support.floor: expected a value in \[0, 1\], found 1.5"):
+        school.support = {"floor": 1.5}
+    with pytest.raises(ValueError, match="support layer: expected one of board, leaders, floor"):
+        school.support = {"flor": 0.2}
+    for m in (plain, changed):
+        m.step()
+    assert changed.world.partnerships.health[0] < plain.world.partnerships.health[0]
+    assert changed.world.organisations.floor[school.row] < plain.world.organisations.floor[school.row]
+
+
+def test_a_model_pickles_mid_run_and_goes_on_exactly_as_the_original(baseline_path):
+    import pickle
+
+    for engine in ("numba", "python"):
+        model = EcosystemModel(str(baseline_path), months=8, engine=engine)
+        for _ in range(4):
+            model.step()
+        copy = pickle.loads(pickle.dumps(model))
+        while model.running:
+            model.step()
+            copy.step()
+        pd.testing.assert_frame_equal(copy.recorder.frame(), model.recorder.frame(), check_exact=True)
+        assert copy.datacollector.get_model_vars_dataframe().equals(model.datacollector.get_model_vars_dataframe())
 
 
 def test_a_data_collector_with_model_reporters_collects_one_row_per_step(model):

@@ -7,24 +7,29 @@ array rows; learners become agents only through :meth:`EcosystemModel.learner_ag
 its reporters at the end of every step, and `rng=` is the keyed seed.
 """
 
+from functools import partial
 from pathlib import Path
 
 import mesa
 import numpy as np
 
-from ecosim.agents import BridgeBuilder, Company, Learner, School
+from ecosim.agents import BridgeBuilder, Learner, Partnership, organisation_kind
 from ecosim.build import build_world
 from ecosim.kernels import Engine
-from ecosim.kernels.codes import SCHOOL
 from ecosim.mesa_scenario import RunScenario
 from ecosim.record import INDICATORS, Recorder
 from ecosim.scenario import MAX_SEED, Scenario, ScenarioError, load_scenario
 from ecosim.schedule import advance, initialise
 
 
-def reporter(name: str):
-    """A DataCollector model reporter returning indicator `name` of the latest month."""
-    return lambda model: model.latest.get(name)
+def latest_indicator(model: "EcosystemModel", name: str) -> float | None:
+    """Indicator `name` of the latest month, None before the first step."""
+    return model.latest.get(name)
+
+
+def reporter(name: str) -> partial:
+    """A DataCollector model reporter returning indicator `name` of the latest month (picklable, unlike a lambda)."""
+    return partial(latest_indicator, name=name)
 
 
 class EcosystemModel(mesa.Model):
@@ -83,13 +88,13 @@ class EcosystemModel(mesa.Model):
         initialise(self.world, self.engine)
         self.recorder = Recorder(reference_month=scenario.outcome_month)
         self.latest: dict[str, float] = {}
-        kinds = self.world.organisations.kind
         for row in range(self.world.organisations.n):
-            (School if kinds[row] == SCHOOL else Company)(self, row)
+            organisation_kind(self, row)(self, row)
         for row in range(self.world.bridge_builders.n):
             BridgeBuilder(self, row)
         self.datacollector = mesa.DataCollector(model_reporters={name: reporter(name) for name in reporters})
         self.running = self.months > 0
+        self._views: dict[tuple[type, int], mesa.Agent] = {}
 
     def step(self) -> None:
         """Run one month: the schedule, then the record and the DataCollector."""
@@ -99,6 +104,21 @@ class EcosystemModel(mesa.Model):
         self.running = self.world.month < self.months
 
     def learner_agents(self, rows: np.ndarray | list[int] | None = None) -> list[Learner]:
-        """Learner views for the given rows (all learners if None: mind the size of national runs)."""
-        rows = range(self.world.learners.n) if rows is None else rows
-        return [Learner(self, int(row)) for row in rows]
+        """Learner views for the given rows (all learners if None: mind the size of national runs).
+
+        A row's view is made once and registered with the model; asking again returns the same agent.
+        """
+        return self._views_of(Learner, range(self.world.learners.n) if rows is None else rows)
+
+    def partnership_agents(self, rows: np.ndarray | list[int] | None = None) -> list[Partnership]:
+        """Partnership views (all partnership rows, live and ended, if None); made once per row, like learners."""
+        return self._views_of(Partnership, range(self.world.partnerships.n) if rows is None else rows)
+
+    def _views_of(self, kind: type, rows) -> list:
+        views = []
+        for row in rows:
+            key = (kind, int(row))
+            if key not in self._views:
+                self._views[key] = kind(self, int(row))
+            views.append(self._views[key])
+        return views

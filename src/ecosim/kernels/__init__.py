@@ -62,6 +62,10 @@ class Engine:
         for kernel in KERNELS:
             setattr(self, kernel.__name__, kernel if name == "numba" else kernel.py_func)
 
+    def __reduce__(self) -> tuple:
+        """Pickle by name: an engine is rebuilt from its name in the process that unpickles it."""
+        return Engine, (self.name,)
+
     def errstate(self) -> np.errstate:
         """NumPy error state for running this engine's kernels."""
         return np.errstate(over="ignore")
