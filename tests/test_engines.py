@@ -1,5 +1,6 @@
 """The compiled kernels and the same kernels run as plain Python give bit-identical runs."""
 
+import types
 from pathlib import Path
 
 import pandas as pd
@@ -7,6 +8,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import ecosim
+from ecosim.kernels import KERNELS, Engine
 from ecosim.scenario import Scenario, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -77,3 +79,22 @@ def test_brokerage_comparison_exercises_merging_and_recruitment(baseline):
     assert compiled.indicators["merges"].sum() > 0
     assert compiled.indicators["recruits"].sum() > 0
     assert_identical(compiled, python)
+
+
+def test_the_python_engine_reaches_no_compiled_code():
+    """Every kernel of the Python engine, and every helper it calls, is a plain function."""
+    from numba.core.dispatcher import Dispatcher
+
+    engine = Engine("python")
+    seen, todo = set(), [getattr(engine, kernel.__name__) for kernel in KERNELS]
+    while todo:
+        function = todo.pop()
+        if function in seen:
+            continue
+        seen.add(function)
+        for name in function.__code__.co_names:
+            value = function.__globals__.get(name)
+            assert not isinstance(value, Dispatcher), f"{function.__name__} calls compiled {name}"
+            if isinstance(value, types.FunctionType):
+                todo.append(value)
+    assert len(seen) > len(KERNELS)  # helpers were reached, not only the kernels

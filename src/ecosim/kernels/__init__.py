@@ -5,9 +5,12 @@ I/O, no clock, no global state, randomness only through :mod:`ecosim.rng`. An
 :class:`Engine` hands out either the compiled kernels or the same functions uncompiled.
 """
 
+import sys
+import types
 from collections import namedtuple
 
 import numpy as np
+from numba.core.dispatcher import Dispatcher
 
 from ecosim.kernels.bridge_builders import bridge_builders
 from ecosim.kernels.ecosystems import census, coordination, merge, recruit
@@ -46,12 +49,38 @@ def kernel_params(parameters: Parameters) -> KernelParams:
     return KernelParams(**parameters.model_dump())
 
 
+_TWIN_GLOBALS: dict[str, dict] = {}
+"""Per kernel module, its globals with every numba dispatcher replaced by its plain-Python twin."""
+
+
+def uncompiled(dispatcher: Dispatcher) -> types.FunctionType:
+    """The plain-Python twin of a numba kernel, down to every helper it calls (RNG, union-find, clamp, ...).
+
+    The twin runs the kernel's own code object with module globals in which every numba
+    dispatcher is replaced by its twin, so a debugger, a profiler or coverage reaches every
+    line. One globals table per kernel module is shared by all twins from that module
+    (:data:`_TWIN_GLOBALS`, filled once per process).
+    """
+    module = sys.modules[dispatcher.py_func.__module__]
+    table = _TWIN_GLOBALS.get(module.__name__)
+    if table is None:
+        table = _TWIN_GLOBALS[module.__name__] = dict(module.__dict__)
+        for name, value in module.__dict__.items():
+            if isinstance(value, Dispatcher):
+                table[name] = uncompiled(value)
+    twin = table.get(dispatcher.py_func.__name__)
+    if isinstance(twin, types.FunctionType):
+        return twin
+    py = dispatcher.py_func
+    return types.FunctionType(py.__code__, table, py.__name__, py.__defaults__, py.__closure__)
+
+
 class Engine:
     """The kernels, compiled (`numba`) or the same Python functions uncompiled (`python`).
 
-    The Python engine calls each kernel's ``py_func``; helpers it calls (the keyed RNG, the
-    union-find) stay compiled, which changes no result. Its uint64 hashing wraps around as
-    in numba, so callers run it under ``np.errstate(over="ignore")`` (see :meth:`errstate`).
+    The Python engine runs every kernel and every helper it calls as plain Python
+    (:func:`uncompiled`). Its uint64 hashing wraps around as in numba, so callers run it
+    under ``np.errstate(over="ignore")`` (see :meth:`errstate`).
     """
 
     def __init__(self, name: str = "numba"):
@@ -60,7 +89,7 @@ class Engine:
             raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, found {name!r}")
         self.name = name
         for kernel in KERNELS:
-            setattr(self, kernel.__name__, kernel if name == "numba" else kernel.py_func)
+            setattr(self, kernel.__name__, kernel if name == "numba" else uncompiled(kernel))
 
     def __reduce__(self) -> tuple:
         """Pickle by name: an engine is rebuilt from its name in the process that unpickles it."""
