@@ -1,4 +1,4 @@
-"""Analytic special cases (MODEL.md §7): the model against closed forms with one process on."""
+"""Analytic special cases (docs/ODD.md §7.9): the model against closed forms with one process on."""
 
 import itertools
 from fractions import Fraction

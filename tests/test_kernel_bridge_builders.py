@@ -1,4 +1,4 @@
-"""Process 2, bridge-builders: leaving, aftercare, handover, departure shock (MODEL.md §3.2)."""
+"""Process 2, bridge-builders: leaving, aftercare, handover, departure shock (docs/ODD.md §7.2)."""
 
 import numpy as np
 import pytest
@@ -148,7 +148,7 @@ def test_aftercare_lasts_until_the_first_month_the_intensity_is_below_a_tenth(en
     w = world()
     step(engine, w, p, t=36)  # enters aftercare at intensity 1
     expected, i = 0, 1.0
-    while i >= 0.1:  # 0.9^k: the first k with 0.9^k < 0.1 is 22 (MODEL.md §8: "departs after ~22 months")
+    while i >= 0.1:  # 0.9^k: the first k with 0.9^k < 0.1 is 22 (docs/ODD.md §7.2: "departs 22 months later")
         i *= 0.9
         expected += 1
     months = 0

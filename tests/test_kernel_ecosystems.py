@@ -1,4 +1,4 @@
-"""Process 6, ecosystems: census, union-find merging, recruitment, coordination (MODEL.md §3.6)."""
+"""Process 6, ecosystems: census, union-find merging, recruitment, coordination (docs/ODD.md §7.6)."""
 
 import numpy as np
 import pytest

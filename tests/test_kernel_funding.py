@@ -1,4 +1,4 @@
-"""Process 1, funding: f(t) = 1 before T, 1 - (t - T + 1)/(n + 1) over the taper, 0 after (MODEL.md §3.1)."""
+"""Process 1, funding: f(t) = 1 before T, 1 - (t - T + 1)/(n + 1) over the taper, 0 after (docs/ODD.md §7.1)."""
 
 import pytest
 

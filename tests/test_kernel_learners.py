@@ -1,4 +1,4 @@
-"""Process 7, learners: cohorts, release, placement, outreach, learning, rotation (MODEL.md §3.7)."""
+"""Process 7, learners: cohorts, release, placement, outreach, learning, rotation (docs/ODD.md §7.7)."""
 
 import numpy as np
 import pytest

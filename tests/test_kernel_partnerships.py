@@ -1,4 +1,4 @@
-"""Process 5, partnership health and ending (MODEL.md §3.5), and the start of new partnerships."""
+"""Process 5, partnership health and ending (docs/ODD.md §7.5), and the start of new partnerships."""
 
 import numpy as np
 import pytest

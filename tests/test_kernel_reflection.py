@@ -1,4 +1,4 @@
-"""Process 4, reflection under evaluation: in months k_e, 2k_e, ... (MODEL.md §3.4)."""
+"""Process 4, reflection under evaluation: in months k_e, 2k_e, ... (docs/ODD.md §7.4)."""
 
 import pytest
 

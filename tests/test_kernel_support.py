@@ -1,4 +1,4 @@
-"""Process 3, support: erosion, leaders' pull, diffusion, demand signal, bridge-builder energy (MODEL.md §3.3)."""
+"""Process 3, support: erosion, leaders' pull, diffusion, demand signal, bridge-builder energy (docs/ODD.md §7.3)."""
 
 import pytest
 
@@ -67,7 +67,7 @@ def test_all_terms_use_values_from_the_start_of_the_process(engine, kp):
 
 
 def test_erosion_alone_follows_the_closed_form(engine, kp):
-    # MODEL.md §7: x(t) = phi + (x0 - phi)(1 - eps)^t (diffusion off so the layers do not mix)
+    # docs/ODD.md §7.9: x(t) = phi + (x0 - phi)(1 - eps)^t (diffusion off so the layers do not mix)
     w = make_tiny(orgs=[school(board=0.9, leaders=0.6, floor=0.35)])
     p = kp(erosion=0.02, erosion_floor=0.2, leaders_pull=0.0, diffusion=0.0)
     for _ in range(60):
@@ -76,7 +76,7 @@ def test_erosion_alone_follows_the_closed_form(engine, kp):
 
 
 def test_board_settles_at_the_pull_erosion_steady_state(engine, kp):
-    # MODEL.md §7: (a c + eps phi)/(a + eps)
+    # docs/ODD.md §7.9: (a c + eps phi)/(a + eps)
     w = make_tiny(orgs=[school(board=0.95, commitment=0.8)])
     p = kp(erosion=0.02, erosion_floor=0.2, leaders_pull=0.05, diffusion=0.03)
     for _ in range(1500):

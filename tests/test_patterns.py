@@ -1,4 +1,4 @@
-"""Patterns P1-P9 (MODEL.md §1): paired replications under common random numbers, one test each.
+"""Patterns P1-P9 (docs/ODD.md §1): paired replications under common random numbers, one test each.
 
 Every test asserts the check passed and, explicitly, the direction, the minimum size and a
 99% paired interval that excludes zero (the interval is `low`..`high`).

@@ -366,7 +366,7 @@ def validate(
     if markdown is not None and not markdown.resolve().parent.is_dir():
         fail(f"--markdown: expected a file in an existing folder, found no folder {markdown.resolve().parent}")
     out = console()
-    with stage(out, "analytic special cases (docs/ODD.md §7, analytic cases)", "20 s"):
+    with stage(out, "analytic special cases (docs/ODD.md §7.9)", "20 s"):
         checks = analytic_checks()
     with stage(out, "patterns P1-P9 (paired replications)", "40 s"):
         checks += pattern_checks(pattern_replications or patterns.REPLICATIONS)

@@ -18,7 +18,7 @@ UNIT = {"ge": 0.0, "le": 1.0}
 
 
 class Parameters(BaseModel):
-    """Parameters of MODEL.md §3 and §8 (symbols in brackets)."""
+    """Parameters of the submodels of docs/ODD.md §7 (symbols in brackets), listed in its Parameters table."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 

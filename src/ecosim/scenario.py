@@ -169,7 +169,7 @@ def _check_listed_names(region: Region) -> None:
 
 
 class Strategy(_Strict):
-    """A named bundle of parameter overrides (MODEL.md §4)."""
+    """A named bundle of parameter overrides (docs/ODD.md §6)."""
 
     description: str = ""
     seed_text: str = Field("", description="which seed text the strategy comes from")

@@ -1,4 +1,4 @@
-"""Analytic special cases (MODEL.md §7): one process on, every other off, against a closed form.
+"""Analytic special cases (docs/ODD.md §7.9): one process on, every other off, against a closed form.
 
 Each case is a scenario file in ``experiments/analytic/`` that switches processes off through
 ordinary parameters (no test hooks); each function here runs it and returns a :class:`Check`

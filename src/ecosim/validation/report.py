@@ -6,12 +6,12 @@ from ecosim.validation import Check, analytic, patterns
 
 
 def analytic_checks() -> list[Check]:
-    """Every analytic special case of MODEL.md §7 on its scenario in experiments/analytic/."""
+    """Every analytic special case of docs/ODD.md §7.9 on its scenario in experiments/analytic/."""
     return analytic.all_checks()
 
 
 def pattern_checks(replications: int = patterns.REPLICATIONS) -> list[Check]:
-    """Patterns P1-P9 of MODEL.md §1 on experiments/patterns.toml, `replications` paired seeds each."""
+    """Patterns P1-P9 of docs/ODD.md §1 on experiments/patterns.toml, `replications` paired seeds each."""
     return patterns.all_checks(replications)
 
 
