@@ -25,8 +25,7 @@ def learner_kernel_rate(model: EcosystemModel, months: int) -> float:
     spent = 0.0
     for _ in range(months):
         start = time.perf_counter()
-        with model.engine.errstate():
-            learners_month(world, model.engine)
+        learners_month(world, model.engine)
         spent += time.perf_counter() - start
         world.month += 1
     return world.learners.n * months / spent

@@ -86,7 +86,7 @@ def test_the_python_engine_reaches_no_compiled_code():
     from numba.core.dispatcher import Dispatcher
 
     engine = Engine("python")
-    seen, todo = set(), [getattr(engine, kernel.__name__) for kernel in KERNELS]
+    seen, todo = set(), [getattr(engine, kernel.__name__).__wrapped__ for kernel in KERNELS]
     while todo:
         function = todo.pop()
         if function in seen:

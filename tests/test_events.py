@@ -16,7 +16,7 @@ def test_event_log_past_its_first_buffer_matches_the_partnership_table():
     assert counts["ended"] == (pp["status"] == "ended").sum()
     recruits = int(result.indicators["recruits"].sum())
     assert counts["formed"] == recruits == len(pp) - STARTING_PAIRS
-    ended = events[events["event"] == "ended"].set_index("entity")
+    ended = events[events["event"] == "ended"].set_index("partnership")
     table_ended = pp[pp["status"] == "ended"]
     assert (ended.loc[table_ended.index, "month"].to_numpy() == table_ended["end"].to_numpy()).all()
     assert (

@@ -20,6 +20,7 @@ from ecosim.validation.targets import (
     Window,
     annual_hazard,
     check_targets,
+    end_months,
     hazard_counts,
     load_targets,
     measure,
@@ -178,7 +179,7 @@ def test_cohort_matches_ecosim_outcomes(spec):
         result = ecosim.run(spec.scenario_path, seed=seed)
         p = result.tables["partnerships"]
         reference = result.outcomes["reference_month"]
-        survived, cohort = survival_counts(p["start"].to_numpy(), p["end"].to_numpy(), reference, 24)
+        survived, cohort = survival_counts(p["start"].to_numpy(), end_months(p["end"]), reference, 24)
         assert cohort.sum() == result.outcomes["alive_at_reference"]
         assert survived.sum() / cohort.sum() == pytest.approx(result.outcomes["share_not_ended_24"])
 

@@ -300,20 +300,19 @@ def build_world(
         b.org_names,
         b.bb_names,
     )
-    with engine.errstate():
-        L = learners
-        engine.enrol_all(
-            seed,
-            world.params,
-            L.enrolled,
-            L.placement,
-            L.months_placed,
-            L.months_here,
-            L.motivation,
-            L.competence,
-            L.breadth,
-            L.hard,
-        )
+    L = learners
+    engine.enrol_all(
+        seed,
+        world.params,
+        L.enrolled,
+        L.placement,
+        L.months_placed,
+        L.months_here,
+        L.motivation,
+        L.competence,
+        L.breadth,
+        L.hard,
+    )
     return world
 
 

@@ -1,4 +1,4 @@
-"""Recording: per-month indicators, the event log, final entity tables and the outcomes."""
+"""Recording: per-month indicators and the outcomes of a run."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -8,9 +8,10 @@ import pandas as pd
 
 from ecosim.build import World
 from ecosim.kernels import Engine
-from ecosim.kernels.codes import ACTIVE, BB_ACTIVE, BB_AFTERCARE, CAUSES, ENDED, EVENTS, PROGRAMME
+from ecosim.kernels.codes import ACTIVE, BB_ACTIVE, BB_AFTERCARE, CAUSES, ENDED, PROGRAMME
 from ecosim.kernels.learners import PROGRAMME_MONTHS
 from ecosim.schedule import MonthStats
+from ecosim.tables import conform
 
 STRUCTURE = (
     "partnerships_active",
@@ -102,7 +103,7 @@ class Recorder:
 
     @staticmethod
     def _spending(world: World, stats: MonthStats) -> float:
-        """Programme spending of the month (MODEL.md §8, costs)."""
+        """Programme spending of the month (docs/ODD.md §7.8, costs)."""
         p, B = world.parameters, world.bridge_builders
         paid = np.count_nonzero((B.status == BB_ACTIVE) & (B.payer == PROGRAMME))
         spending = p.bridge_builder_cost * stats.funding * paid
@@ -127,63 +128,7 @@ class Recorder:
 
     def frame(self) -> pd.DataFrame:
         """The indicators as a DataFrame, one row per month."""
-        df = pd.DataFrame(self.rows, columns=list(INDICATORS))
-        return df.astype({name: "int64" for name in INDICATORS if name not in _FLOAT_COLUMNS})
-
-
-_FLOAT_COLUMNS = {
-    "funding",
-    "share_in_ecosystems_of_3_plus",
-    "support_board",
-    "support_leaders",
-    "support_floor",
-    "mean_health",
-    "mean_competence_placed",
-    "mean_breadth_placed",
-    "hard_to_reach_share_placed",
-    "graduate_competence",
-    "graduate_breadth",
-    "spending",
-}
-
-
-def event_frame(world: World) -> pd.DataFrame:
-    """The event log: month, event, entity (partnership or bridge-builder row), other, cause."""
-    rows = world.events.row[: world.event_count[0]]
-    return pd.DataFrame(
-        {
-            "month": rows[:, 0].astype(np.int32),
-            "event": pd.Categorical.from_codes(rows[:, 1], categories=list(EVENTS)),
-            "entity": rows[:, 2],
-            "other": rows[:, 3],
-            "cause": pd.Categorical.from_codes(rows[:, 4], categories=list(CAUSES)),
-        }
-    )
-
-
-def entity_frames(world: World) -> dict[str, pd.DataFrame]:
-    """Final tables of organisations, bridge-builders, partnerships (with their ecosystem) and learners."""
-    from ecosim.kernels.ecosystems import find  # compiled union-find, called per row
-
-    O, B, P, L = world.organisations, world.bridge_builders, world.partnerships, world.learners
-    orgs = pd.DataFrame({k: v for k, v in O.used().items()})
-    orgs.insert(0, "name", world.org_names)
-    orgs["region"] = [world.region_names[g] for g in orgs["region"]]
-    orgs["kind"] = np.where(orgs["kind"] == 0, "school", "company")
-    bbs = pd.DataFrame(B.used())
-    bbs.insert(0, "name", world.bb_names)
-    bbs["status"] = pd.Categorical.from_codes(bbs["status"], categories=["active", "aftercare", "departed"])
-    bbs["payer"] = pd.Categorical.from_codes(bbs["payer"], categories=["programme", "partner"])
-    used = P.used()
-    terms = used.pop("start_terms")
-    pp = pd.DataFrame(used)
-    parent = P.parent.copy()
-    pp["ecosystem"] = [find(parent, i) for i in range(P.n)]
-    pp["status"] = pd.Categorical.from_codes(pp["status"], categories=["active", "stalled", "ended"])
-    pp["cause"] = pd.Categorical.from_codes(pp["cause"], categories=list(CAUSES))
-    pp["start_target"] = terms.sum(axis=1)
-    learners = pd.DataFrame(L.used())
-    return {"organisations": orgs, "bridge_builders": bbs, "partnerships": pp, "learners": learners}
+        return conform(pd.DataFrame(self.rows, columns=list(INDICATORS)))
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -192,7 +137,7 @@ def ratio(numerator: float, denominator: float) -> float:
 
 
 def outcomes(indicators: pd.DataFrame, partnerships: pd.DataFrame, recorder: Recorder, months: int) -> dict[str, Any]:
-    """The outcomes of MODEL.md §5 for one run; NaN where the run is too short to tell.
+    """The outcomes of docs/ODD.md §7.8 for one run; NaN where the run is too short to tell.
 
     Cohort outcomes count the cohorts enrolled at month 0 or later (graduating from month 24):
     the cohort that starts the run mid-programme graduates after only 12 simulated months.

@@ -1,10 +1,13 @@
 """One run from Python: ``ecosim.run(scenario, strategy=..., seed=...)`` returns a RunResult."""
 
+import functools
 import hashlib
 import json
+import platform
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -12,9 +15,10 @@ from typing import Any
 import pandas as pd
 
 from ecosim.model import EcosystemModel
-from ecosim.record import entity_frames, event_frame, outcomes
+from ecosim.record import outcomes
 from ecosim.scenario import Scenario, content_hash, load_scenario
 from ecosim.store import write_run
+from ecosim.tables import column_metadata, entity_tables, event_table
 
 
 @dataclass
@@ -33,9 +37,9 @@ class RunResult:
         return self.manifest["run_id"]
 
     def save(self, folder: str | Path) -> Path:
-        """Write indicators, events, entity tables (Parquet) and the manifest into `folder`."""
+        """Write indicators, events, entity tables (Parquet, columns described) and the manifest into `folder`."""
         tables = {"indicators": self.indicators, "events": self.events, **self.tables}
-        return write_run(Path(folder), tables, {**self.manifest, "outcomes": self.outcomes})
+        return write_run(Path(folder), tables, {**self.manifest, "outcomes": self.outcomes}, column_metadata(tables))
 
 
 def run(
@@ -68,11 +72,11 @@ def run(
         if on_month is not None:
             on_month(model.world.month, model.months)
     indicators = model.recorder.frame()
-    tables = entity_frames(model.world)
+    tables = entity_tables(model.world)
     manifest = _manifest(scenario, model)
     return RunResult(
         indicators,
-        event_frame(model.world),
+        event_table(model.world),
         tables,
         outcomes(indicators, tables["partnerships"], model.recorder, model.months),
         manifest,
@@ -92,24 +96,43 @@ def _manifest(scenario: Scenario, model: EcosystemModel) -> dict[str, Any]:
         "seed": model.seed,
         "months": model.months,
         "engine": model.engine.name,
-        "ecosim_version": _version(),
-        "git_revision": _git_revision(),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": versions(),
+        **git_state(),
     }
 
 
-def _version() -> str:
-    try:
-        return version("ecosim")
-    except PackageNotFoundError:
-        return "unknown"
+DEPENDENCIES = ("ecosim", "numpy", "numba", "pandas", "pyarrow", "mesa", "pydantic")
 
 
-def _git_revision() -> str | None:
-    """The source tree's git commit, if the package runs from a git checkout."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+@functools.cache
+def versions() -> dict[str, str]:
+    """Python's and the main packages' versions: what a result needs to be reproduced."""
+    found = {"python": platform.python_version()}
+    for name in DEPENDENCIES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+@functools.cache
+def git_state() -> dict[str, str | bool | None]:
+    """The source tree's git commit and whether it had uncommitted changes (None outside a checkout).
+
+    Asked once per process: every run of a batch shares the answer.
+    """
+
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout if out.returncode == 0 else None
+
+    revision = git("rev-parse", "HEAD")
+    if not revision:
+        return {"git_revision": None, "git_dirty": None}
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"git_revision": revision.strip(), "git_dirty": None if status is None else bool(status.strip())}

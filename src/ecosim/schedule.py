@@ -1,4 +1,4 @@
-"""The monthly schedule: which kernel runs when, in one place (MODEL.md §3).
+"""The monthly schedule: which kernel runs when, in one place (docs/ODD.md §3).
 
 `SCHEDULE` is the plan as data (print it with ``ecosim schedule``); :func:`advance` runs
 one month of it on a World.
@@ -121,8 +121,7 @@ def learners_month(world: World, engine: Engine) -> tuple:
 
 def initialise(world: World, engine: Engine) -> None:
     """Give the starting partnerships their penalties, draws and health (H = H*)."""
-    with engine.errstate():
-        _complete(world, engine, 0)
+    _complete(world, engine, 0)
 
 
 def advance(world: World, engine: Engine) -> MonthStats:
@@ -131,107 +130,106 @@ def advance(world: World, engine: Engine) -> MonthStats:
     O, B, P, E = world.organisations, world.bridge_builders, world.partnerships, world.events
     E.reserve(4 * P.n + 2 * B.n + 16)  # a month logs at most 3 per partnership, 2 per bridge-builder, 1 graduation
     ev, count = E.row, world.event_count
-    with engine.errstate():
-        f = engine.funding_level(t, p.funding_end, p.funding_taper)
-        engine.bridge_builders(
-            t,
-            seed,
-            f,
-            p,
-            B.payer,
-            B.status,
-            B.intensity,
-            P.n,
-            P.status,
-            P.bridge_builder,
-            P.school,
-            P.company,
-            P.ownership,
-            P.health,
-            O.floor,
-            ev,
-            count,
-        )
-        engine.support(
-            p,
-            O.kind,
-            O.board,
-            O.leaders,
-            O.floor,
-            O.commitment,
-            O.demand,
-            P.n,
-            P.status,
-            P.school,
-            P.company,
-            P.bridge_builder,
-            B.status,
-            B.intensity,
-        )
-        sessions = engine.reflection(
-            t, p.evaluation_interval, P.n, P.status, P.school, P.company, P.mission, O.leaders, O.leaders_start
-        )
-        engine.partnerships(
-            t,
-            seed,
-            p,
-            P.n,
-            P.status,
-            P.school,
-            P.company,
-            P.bridge_builder,
-            P.end,
-            P.cause,
-            P.placed,
-            P.contacts,
-            P.consultation,
-            P.ownership,
-            P.mission,
-            P.value,
-            P.health,
-            P.penalty,
-            P.start_terms,
-            P.contact_loss,
-            O.places,
-            O.board,
-            O.leaders,
-            O.floor,
-            B.status,
-            B.intensity,
-            world.census,
-            ev,
-            count,
-        )
-        scratch = np.empty(O.n, np.int64)
-        merges = engine.merge(
-            t, seed, p, P.n, P.parent, P.region, world.region_start_pairs, _census(world, engine), scratch, ev, count
-        )
-        after_merge = _census(world, engine)
-        P.reserve(int(np.count_nonzero(after_merge[1])))
-        lo = P.n
-        P.n = engine.recruit(
-            t,
-            seed,
-            p,
-            P.n,
-            after_merge,
-            world.region_org_start,
-            O.kind,
-            O.sectors,
-            P.parent,
-            P.region,
-            P.school,
-            P.company,
-            P.status,
-            P.bridge_builder,
-            P.start,
-            P.ownership,
-            B.status,
-            ev,
-            count,
-        )
-        large = _complete(world, engine, lo)
-        learned = learners_month(world, engine)
+    f = engine.funding_level(t, p.funding_end, p.funding_taper)
+    engine.bridge_builders(
+        t,
+        seed,
+        f,
+        p,
+        B.payer,
+        B.status,
+        B.intensity,
+        P.n,
+        P.status,
+        P.bridge_builder,
+        P.school,
+        P.company,
+        P.ownership,
+        P.health,
+        O.floor,
+        ev,
+        count,
+    )
+    engine.support(
+        p,
+        O.kind,
+        O.board,
+        O.leaders,
+        O.floor,
+        O.commitment,
+        O.demand,
+        P.n,
+        P.status,
+        P.school,
+        P.company,
+        P.bridge_builder,
+        B.status,
+        B.intensity,
+    )
+    sessions = engine.reflection(
+        t, p.evaluation_interval, P.n, P.status, P.school, P.company, P.mission, O.leaders, O.leaders_start
+    )
+    engine.partnerships(
+        t,
+        seed,
+        p,
+        P.n,
+        P.status,
+        P.school,
+        P.company,
+        P.bridge_builder,
+        P.end,
+        P.cause,
+        P.placed,
+        P.contacts,
+        P.consultation,
+        P.ownership,
+        P.mission,
+        P.value,
+        P.health,
+        P.penalty,
+        P.start_terms,
+        P.contact_loss,
+        O.places,
+        O.board,
+        O.leaders,
+        O.floor,
+        B.status,
+        B.intensity,
+        world.census,
+        ev,
+        count,
+    )
+    scratch = np.empty(O.n, np.int64)
+    merges = engine.merge(
+        t, seed, p, P.n, P.parent, P.region, world.region_start_pairs, _census(world, engine), scratch, ev, count
+    )
+    after_merge = _census(world, engine)
+    P.reserve(int(np.count_nonzero(after_merge[1])))
+    lo = P.n
+    P.n = engine.recruit(
+        t,
+        seed,
+        p,
+        P.n,
+        after_merge,
+        world.region_org_start,
+        O.kind,
+        O.sectors,
+        P.parent,
+        P.region,
+        P.school,
+        P.company,
+        P.status,
+        P.bridge_builder,
+        P.start,
+        P.ownership,
+        B.status,
+        ev,
+        count,
+    )
+    large = _complete(world, engine, lo)
+    learned = learners_month(world, engine)
     E.n = int(count[0])  # the kernels count their events in event_count
     world.month += 1
     return MonthStats(f, sessions, merges, P.n - lo, large, *learned)

@@ -11,11 +11,14 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 MANIFEST = "manifest.json"
 
@@ -40,8 +43,18 @@ def check_target(folder: Path) -> Path:
     return folder
 
 
-def write_run(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> Path:
-    """Write each table as `<name>.parquet` and `manifest.json` into `folder`, atomically."""
+Described = Mapping[str, Mapping[str, Mapping[str, str]]]
+"""Per table, per column: text metadata (e.g. unit, description); the column '' describes the table."""
+
+
+def write_run(
+    folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[str, Any], described: Described | None = None
+) -> Path:
+    """Write each table as `<name>.parquet` and `manifest.json` into `folder`, atomically.
+
+    `described` goes into each Parquet file's schema: a column's entries as its field metadata,
+    the table's ('' key) as the schema's, so the files explain themselves to any reader.
+    """
     folder = check_target(folder)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
@@ -49,7 +62,7 @@ def write_run(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[str,
         os.umask(umask)
         os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it owner-only; results are shared like any folder
         for name, frame in tables.items():
-            frame.to_parquet(staging / f"{name}.parquet", index=False)
+            pq.write_table(_arrow_table(frame, (described or {}).get(name, {})), staging / f"{name}.parquet")
         text = json.dumps(strict_json(manifest), indent=2, sort_keys=True, allow_nan=False)
         (staging / MANIFEST).write_text(text + "\n")
         _swap_in(staging, folder)
@@ -57,6 +70,14 @@ def write_run(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[str,
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
+
+
+def _arrow_table(frame: pd.DataFrame, described: Mapping[str, Mapping[str, str]]) -> pa.Table:
+    """`frame` as an Arrow table whose fields and schema carry `described`'s metadata."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    fields = [field.with_metadata(described.get(field.name, {})) for field in table.schema]
+    metadata = {**(table.schema.metadata or {}), **{k.encode(): v.encode() for k, v in described.get("", {}).items()}}
+    return pa.Table.from_arrays(table.columns, schema=pa.schema(fields, metadata=metadata))
 
 
 def _swap_in(staging: Path, folder: Path) -> None:
@@ -93,3 +114,12 @@ def read_run(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     folder = Path(folder)
     tables = {path.stem: pd.read_parquet(path) for path in sorted(folder.glob("*.parquet"))}
     return tables, json.loads((folder / MANIFEST).read_text())
+
+
+def read_described(path: Path) -> dict[str, dict[str, str]]:
+    """The metadata :func:`write_run` put in one Parquet file: per column, and '' for the table."""
+    schema = pq.read_schema(path)
+    out = {"": {k.decode(): v.decode() for k, v in (schema.metadata or {}).items() if k != b"pandas"}}
+    for field in schema:
+        out[field.name] = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
+    return out

@@ -1,13 +1,15 @@
-"""Numba kernels, one module per process of the monthly schedule (MODEL.md §3).
+"""Numba kernels, one module per process of the monthly schedule (docs/ODD.md §3).
 
 Every kernel is a pure function of arrays and scalars that updates arrays in place: no
 I/O, no clock, no global state, randomness only through :mod:`ecosim.rng`. An
 :class:`Engine` hands out either the compiled kernels or the same functions uncompiled.
 """
 
+import functools
 import sys
 import types
 from collections import namedtuple
+from collections.abc import Callable
 
 import numpy as np
 from numba.core.dispatcher import Dispatcher
@@ -75,12 +77,23 @@ def uncompiled(dispatcher: Dispatcher) -> types.FunctionType:
     return types.FunctionType(py.__code__, table, py.__name__, py.__defaults__, py.__closure__)
 
 
+def wrapping_around(twin: types.FunctionType) -> Callable:
+    """`twin` called with uint64 overflow silent: the keyed hash wraps around by design."""
+
+    @functools.wraps(twin)
+    def kernel(*args):
+        with np.errstate(over="ignore"):
+            return twin(*args)
+
+    return kernel
+
+
 class Engine:
     """The kernels, compiled (`numba`) or the same Python functions uncompiled (`python`).
 
     The Python engine runs every kernel and every helper it calls as plain Python
-    (:func:`uncompiled`). Its uint64 hashing wraps around as in numba, so callers run it
-    under ``np.errstate(over="ignore")`` (see :meth:`errstate`).
+    (:func:`uncompiled`), each kernel under NumPy's error state for uint64 hashing that wraps
+    around, as it does in numba (:func:`wrapping_around`).
     """
 
     def __init__(self, name: str = "numba"):
@@ -89,12 +102,8 @@ class Engine:
             raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, found {name!r}")
         self.name = name
         for kernel in KERNELS:
-            setattr(self, kernel.__name__, kernel if name == "numba" else uncompiled(kernel))
+            setattr(self, kernel.__name__, kernel if name == "numba" else wrapping_around(uncompiled(kernel)))
 
     def __reduce__(self) -> tuple:
         """Pickle by name: an engine is rebuilt from its name in the process that unpickles it."""
         return Engine, (self.name,)
-
-    def errstate(self) -> np.errstate:
-        """NumPy error state for running this engine's kernels."""
-        return np.errstate(over="ignore")

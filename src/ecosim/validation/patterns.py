@@ -1,4 +1,4 @@
-"""The nine patterns of MODEL.md §1 (P1-P9) as paired experiments, one function each.
+"""The nine patterns of docs/ODD.md §1 (P1-P9) as paired experiments, one function each.
 
 Each pattern runs `replications` seeds (scenario seed + 0, 1, ...) of the patterns scenario
 (``experiments/patterns.toml``: the baseline's parameters and strategies in one generated
@@ -76,7 +76,7 @@ def starting_pairs(result: RunResult) -> int:
 def share_starting_not_ended(result: RunResult, month: int) -> float:
     """Share of the starting partnerships not ended by the end of `month`."""
     pp = result.tables["partnerships"].iloc[: starting_pairs(result)]
-    return float(((pp["end"] < 0) | (pp["end"] > month)).mean())
+    return float((pp["end"].isna() | pp["end"].gt(month).fillna(False)).mean())
 
 
 def ending_hazard(result: RunResult, first: int, last: int) -> float:
@@ -116,8 +116,8 @@ def stalled_in_first_year(result: RunResult) -> float:
     """Share of the starting partnerships that stalled at least once in months 0-11."""
     n0 = starting_pairs(result)
     ev = result.events
-    stalled = ev[(ev["event"] == "stalled") & (ev["month"] < 12) & (ev["entity"] < n0)]
-    return stalled["entity"].nunique() / n0
+    stalled = ev[(ev["event"] == "stalled") & (ev["month"] < 12) & (ev["partnership"] < n0)]
+    return stalled["partnership"].nunique() / n0
 
 
 def p2_board_only(scenario: Scenario | str | Path | None = None, replications: int = REPLICATIONS) -> Check:
@@ -212,7 +212,7 @@ def p5_gradual_handover(scenario: Scenario | str | Path | None = None, replicati
 def school_leaders_support(result: RunResult) -> float:
     """Mean leaders' support of the schools with a live partnership at the end of the run."""
     pp, orgs = result.tables["partnerships"], result.tables["organisations"]
-    schools = pp.loc[pp["status"] != "ended", "school"].unique()
+    schools = pp.loc[pp["status"] != "ended", "school"].unique().to_numpy(np.int64)
     return float(orgs["leaders"].to_numpy()[schools].mean())
 
 

@@ -259,7 +259,7 @@ def _run_seeds(scenario: Scenario, strategy: str | None, overrides: dict[str, fl
     for seed in seeds:
         result = run(scenario, strategy=strategy, seed=seed, months=months, overrides=overrides)
         table = result.tables["partnerships"]
-        out.append((seed, table["start"].to_numpy(np.int64), table["end"].to_numpy(np.int64),
+        out.append((seed, table["start"].to_numpy(np.int64), end_months(table["end"]),
                     int(result.outcomes["reference_month"]), int(result.outcomes["months"])))
     return out
 
@@ -302,6 +302,15 @@ def simulate(scenario: Scenario | str | Path, replications: int, overrides: dict
 
 
 # --------------------------------------------------------------------------- measures
+
+NOT_ENDED = -1
+"""The end month of a partnership that has not ended, in the survival arrays of this module."""
+
+
+def end_months(end: pd.Series) -> np.ndarray:
+    """A results table's `end` column (missing while live) as the int64 array this module counts on."""
+    return end.to_numpy(np.int64, na_value=NOT_ENDED)
+
 
 def cohort_mask(start: np.ndarray, end: np.ndarray, reference_month: int) -> np.ndarray:
     """Partnerships alive at the end of month T: started by T and not ended by T."""

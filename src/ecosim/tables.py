@@ -1,0 +1,307 @@
+"""The results tables an analyst reads: ids with names beside them, codes decoded, every column described.
+
+Each column name has one dtype, one unit and one description in every table it appears in
+(:data:`COLUMNS`). Ids are row numbers starting at 0, stored as nullable ``Int32``: a missing
+id (no bridge-builder, not placed, not ended) is a missing value, never a -1. Text is ``str``;
+a school's sectors are its sector names joined by ``;``. The unit and description of every
+column travel with the Parquet files (:func:`column_metadata`).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ecosim.build import World
+from ecosim.kernels.codes import (
+    CAUSES,
+    EV_AFTERCARE,
+    EV_BB_LEFT,
+    EV_ENDED,
+    EV_FORMED,
+    EV_GRADUATED,
+    EV_MERGED,
+    EV_REACTIVATED,
+    EV_STALLED,
+    EVENTS,
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """What a results column holds: its dtype, its unit and a one-line description."""
+
+    dtype: str
+    unit: str
+    description: str
+
+
+ID, TEXT, MONTH, SHARE, COUNT = "Int32", "str", "month", "share (0-1)", "count"
+
+
+def _id(what: str) -> Column:
+    return Column(ID, "id", f"{what} (row number from 0; missing when there is none)")
+
+
+COLUMNS: dict[str, Column] = {
+    # ids and names
+    "organisation": _id("the organisation (schools and companies share one numbering)"),
+    "school": _id("the school (an organisation id)"),
+    "company": _id("the company (an organisation id); for a learner, the company of its placement"),
+    "bridge_builder": _id("the bridge-builder"),
+    "partnership": _id("the partnership"),
+    "learner": _id("the learner"),
+    "placement": _id("the partnership the learner is placed in"),
+    "ecosystem": _id("the ecosystem: the partnership id at the root of its set of merged partnerships"),
+    "name": Column(TEXT, "name", "name of the entity, unique in the run ('region/school-01')"),
+    "school_name": Column(TEXT, "name", "name of the school"),
+    "company_name": Column(TEXT, "name", "name of the company"),
+    "bridge_builder_name": Column(TEXT, "name", "name of the bridge-builder; missing when there is none"),
+    "region": Column(TEXT, "name", "name of the region"),
+    # organisations
+    "kind": Column(TEXT, "category", "'school' or 'company'"),
+    "sectors": Column(TEXT, "names", "sectors a school trains for, or the one sector of a company, joined by ';'"),
+    "board": Column("float64", SHARE, "support of the board"),
+    "leaders": Column("float64", SHARE, "support of the leaders (school) or managers (company)"),
+    "floor": Column("float64", SHARE, "support on the floor (teachers; workplace supervisors)"),
+    "commitment": Column("float64", SHARE, "the leaders' commitment c, fixed for the run"),
+    "leaders_start": Column("float64", SHARE, "leaders' support at the start; reflection restores it"),
+    "demand": Column("bool", "yes/no", "the company explicitly asks for the collaboration (false for schools)"),
+    "places": Column("int32", "learners", "learners a company can host at once (0 for schools)"),
+    "hosted": Column("int32", "learners", "learners a company hosts at the end of the run (0 for schools)"),
+    "learners": Column("int32", "learners", "programme learners of a school, both cohorts (0 for companies)"),
+    # bridge-builders
+    "payer": Column(TEXT, "category", "who pays the bridge-builder: 'programme' or 'partner'"),
+    "intensity": Column("float64", SHARE, "working intensity: 1 while active, decays in aftercare"),
+    "status": Column(
+        TEXT,
+        "category",
+        "at the end of the run: partnership 'active'/'stalled'/'ended'; bridge-builder 'active'/'aftercare'/'departed'",
+    ),
+    # partnerships
+    "ownership": Column("float64", SHARE, "O, the team's ownership of the work"),
+    "mission": Column("float64", SHARE, "M, the shared mission"),
+    "value": Column("float64", SHARE, "V, the value created"),
+    "health": Column("float64", SHARE, "H, the partnership's health"),
+    "contacts": Column("int8", COUNT, "contact persons (1 to 3)"),
+    "consultation": Column("bool", "yes/no", "the partnership has consultation structures"),
+    "start": Column("int32", MONTH, "month the partnership formed (0 for starting partnerships)"),
+    "end": Column(ID, MONTH, "month the partnership ended; missing while it lives"),
+    "cause": Column(TEXT, "category", "cause of ending (" + ", ".join(CAUSES) + "); missing while it lives"),
+    "placed": Column("int32", "learners", "learners placed in the partnership at the end of the run"),
+    "penalty": Column("float64", SHARE, "coordination penalty on its health target"),
+    "contact_loss": Column("float64", SHARE, "contact shocks still felt (sum of the decayed shocks)"),
+    "start_target": Column("float64", SHARE, "its health target at formation"),
+    # learners
+    "enrolled": Column("int32", MONTH, "month of enrolment (-12 or 0 for the learners at the start)"),
+    "months_placed": Column("int16", "months", "months placed since enrolment"),
+    "months_here": Column("int16", "months", "months in the current placement (since joining or the last rotation)"),
+    "motivation": Column("float64", SHARE, "motivation"),
+    "competence": Column(
+        "float64",
+        "competence units",
+        "competence gained since enrolment: each month placed adds "
+        "competence_gain x health x motivation (docs/ODD.md §7.7); not bounded by 1",
+    ),
+    "breadth": Column("int16", "placements", "placements joined since enrolment"),
+    "hard_to_reach": Column("bool", "yes/no", "the learner belongs to a group that is harder to reach"),
+    # events
+    "month": Column("int64", MONTH, "month of the row (0 is the first simulated month)"),
+    "event": Column(TEXT, "category", "what happened: " + ", ".join(EVENTS)),
+    "graduated": Column(ID, "learners", "learners graduating (cohort_graduated events only)"),
+}
+
+INDICATOR_COLUMNS: dict[str, Column] = {
+    "funding": Column("float64", SHARE, "funding level f: 1 while funded, 0 after the funding end"),
+    "partnerships_active": Column("int64", "partnerships", "partnerships active at the end of the month"),
+    "partnerships_stalled": Column("int64", "partnerships", "partnerships stalled at the end of the month"),
+    "partnerships_ended": Column("int64", "partnerships", "partnerships ended so far"),
+    "ecosystems": Column("int64", "ecosystems", "live ecosystems (sets of merged partnerships, single pairs included)"),
+    "largest_ecosystem": Column("int64", "organisations", "organisations in the largest live ecosystem"),
+    "share_in_ecosystems_of_3_plus": Column(
+        "float64", SHARE, "share of live partnerships in ecosystems of 3 or more organisations"
+    ),
+    "bridge_builders_active": Column("int64", "bridge-builders", "bridge-builders active"),
+    "bridge_builders_aftercare": Column("int64", "bridge-builders", "bridge-builders in aftercare"),
+    "support_board": Column("float64", SHARE, "mean board support over organisations with a live partnership"),
+    "support_leaders": Column("float64", SHARE, "mean leaders' support over organisations with a live partnership"),
+    "support_floor": Column("float64", SHARE, "mean floor support over organisations with a live partnership"),
+    "mean_health": Column("float64", SHARE, "mean health of live partnerships"),
+    "learners_placed": Column("int64", "learners", "learners placed at the end of the month"),
+    "hard_to_reach_placed": Column("int64", "learners", "hard-to-reach learners placed at the end of the month"),
+    "mean_competence_placed": Column("float64", "competence units", "mean competence of placed learners"),
+    "mean_breadth_placed": Column("float64", "placements", "mean breadth of placed learners"),
+    **{f"ended_{c}": Column("int64", "partnerships", f"partnerships ended so far with cause '{c}'") for c in CAUSES},
+    "hard_to_reach_share_placed": Column("float64", SHARE, "hard-to-reach share of the learners placed"),
+    "merges": Column("int64", COUNT, "merges of two ecosystems this month"),
+    "recruits": Column("int64", "partnerships", "partnerships recruited into ecosystems this month"),
+    "placements": Column("int64", "learners", "learners placed this month (new placements)"),
+    "graduates": Column("int64", "learners", "learners graduating this month"),
+    "graduates_placed": Column("int64", "learners", "graduates of this month who were ever placed"),
+    "graduate_competence": Column("float64", "competence units", "mean competence of this month's placed graduates"),
+    "graduate_breadth": Column("float64", "placements", "mean breadth of this month's placed graduates"),
+    "spending": Column("float64", "EUR", "programme spending of the month"),
+}
+
+TABLES: dict[str, str] = {
+    "indicators": "one row per simulated month: the state at the end of the month and what happened in it",
+    "events": "one row per event, in the order they happened",
+    "organisations": "schools and companies at the end of the run",
+    "bridge_builders": "bridge-builders at the end of the run",
+    "partnerships": "every partnership that ever existed, as it was at the end of the run (or when it ended)",
+    "learners": "the learners enrolled at the end of the run",
+}
+
+_PARTNERSHIP_EVENTS = (EV_FORMED, EV_MERGED, EV_STALLED, EV_REACTIVATED, EV_ENDED)
+
+
+def column(name: str) -> Column:
+    """The description of a results column, whichever table holds it."""
+    return COLUMNS.get(name) or INDICATOR_COLUMNS[name]
+
+
+def conform(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every column cast to its one dtype (KeyError for a column not described)."""
+    return frame.astype({name: column(name).dtype for name in frame.columns})
+
+
+def column_metadata(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, dict[str, str]]]:
+    """Per table and column: its unit and description, for the Parquet schema."""
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for table, frame in tables.items():
+        out[table] = {"": {"description": TABLES[table]}}
+        for name in frame.columns:
+            c = column(name)
+            out[table][name] = {"unit": c.unit, "description": c.description}
+    return out
+
+
+def ids(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Row numbers as nullable Int32, the kernels' -1 becoming missing."""
+    values = np.asarray(values)
+    return pd.arrays.IntegerArray(values.astype(np.int32), values < 0)
+
+
+def names_of(names: list[str], rows: np.ndarray) -> pd.Series:
+    """The names of rows (missing where the row is -1)."""
+    lookup = np.array([*names, None], dtype=object)  # row -1 picks the trailing None
+    return pd.Series(lookup[np.asarray(rows)], dtype=TEXT)
+
+
+def sector_names(masks: np.ndarray, sectors: tuple[str, ...] | list[str]) -> pd.Series:
+    """Sector bit masks decoded to sector names joined by ';' (bit k is the k-th sector)."""
+    decoded = {int(m): ";".join(s for k, s in enumerate(sectors) if int(m) >> k & 1) for m in np.unique(masks)}
+    return pd.Series([decoded[int(m)] for m in masks], dtype=TEXT)
+
+
+def event_table(world: World) -> pd.DataFrame:
+    """The event log with the entity of each event as an id of its kind, its names and its region."""
+    rows = world.events.row[: world.event_count[0]]
+    month, kind, entity, other, cause = (rows[:, k] for k in range(5))
+    P, B = world.partnerships, world.bridge_builders
+    of_partnership = np.isin(kind, _PARTNERSHIP_EVENTS)
+    of_bridge_builder = np.isin(kind, (EV_AFTERCARE, EV_BB_LEFT))
+    partnership = np.where(of_partnership, entity, -1)
+    bridge_builder = np.where(of_bridge_builder, entity, -1)
+    region = np.full(len(rows), -1)
+    region[of_partnership] = P.region[entity[of_partnership]]
+    region[of_bridge_builder] = B.region[entity[of_bridge_builder]]
+    school = np.where(of_partnership, P.school[np.maximum(partnership, 0)], -1)
+    company = np.where(of_partnership, P.company[np.maximum(partnership, 0)], -1)
+    frame = pd.DataFrame(
+        {
+            "month": month,
+            "event": np.asarray(EVENTS, dtype=object)[kind],
+            "partnership": ids(partnership),
+            "school_name": names_of(world.org_names, school),
+            "company_name": names_of(world.org_names, company),
+            "bridge_builder": ids(bridge_builder),
+            "bridge_builder_name": names_of(world.bb_names, bridge_builder),
+            "ecosystem": ids(np.where(np.isin(kind, (EV_FORMED, EV_MERGED)), other, -1)),
+            "region": names_of(world.region_names, region),
+            "graduated": ids(np.where(kind == EV_GRADUATED, other, -1)),
+            "cause": names_of(list(CAUSES), cause),
+        }
+    )
+    return conform(frame)
+
+
+def entity_tables(world: World) -> dict[str, pd.DataFrame]:
+    """Final tables of organisations, bridge-builders, partnerships (with their ecosystem) and learners."""
+    from ecosim.kernels.ecosystems import find  # compiled union-find, called per row
+
+    O, B, P, L = world.organisations, world.bridge_builders, world.partnerships, world.learners
+    n_orgs, n_bbs, n_pairs, n_learners = O.n, B.n, P.n, L.n
+    orgs = pd.DataFrame(
+        {
+            "organisation": ids(np.arange(n_orgs)),
+            "name": world.org_names,
+            "kind": np.where(O.kind[:n_orgs] == 0, "school", "company"),
+            "region": names_of(world.region_names, O.region[:n_orgs]),
+            "sectors": sector_names(O.sectors[:n_orgs], world.scenario.sectors),
+            **{
+                k: getattr(O, k)[:n_orgs]
+                for k in ("board", "leaders", "floor", "commitment", "leaders_start", "demand", "places", "hosted")
+            },
+            "learners": O.learners[:n_orgs],
+        }
+    )
+    bbs = pd.DataFrame(
+        {
+            "bridge_builder": ids(np.arange(n_bbs)),
+            "name": world.bb_names,
+            "region": names_of(world.region_names, B.region[:n_bbs]),
+            "payer": np.asarray(["programme", "partner"], dtype=object)[B.payer[:n_bbs]],
+            "status": np.asarray(["active", "aftercare", "departed"], dtype=object)[B.status[:n_bbs]],
+            "intensity": B.intensity[:n_bbs],
+        }
+    )
+    parent = P.parent[:n_pairs].copy()
+    school, company, bridge_builder = P.school[:n_pairs], P.company[:n_pairs], P.bridge_builder[:n_pairs]
+    pairs = pd.DataFrame(
+        {
+            "partnership": ids(np.arange(n_pairs)),
+            "school": ids(school),
+            "school_name": names_of(world.org_names, school),
+            "company": ids(company),
+            "company_name": names_of(world.org_names, company),
+            "region": names_of(world.region_names, P.region[:n_pairs]),
+            "bridge_builder": ids(bridge_builder),
+            "bridge_builder_name": names_of(world.bb_names, bridge_builder),
+            "ecosystem": ids(np.array([find(parent, i) for i in range(n_pairs)], dtype=np.int64)),
+            **{k: getattr(P, k)[:n_pairs] for k in ("ownership", "mission", "value", "health", "contacts")},
+            "consultation": P.consultation[:n_pairs],
+            "start": P.start[:n_pairs],
+            "status": np.asarray(["active", "stalled", "ended"], dtype=object)[P.status[:n_pairs]],
+            "end": ids(P.end[:n_pairs]),
+            "cause": names_of(list(CAUSES), P.cause[:n_pairs]),
+            **{k: getattr(P, k)[:n_pairs] for k in ("placed", "penalty", "contact_loss")},
+            "start_target": P.start_terms[:n_pairs].sum(axis=1),
+        }
+    )
+    placement = L.placement[:n_learners]
+    placed_company = np.where(placement >= 0, P.company[np.maximum(placement, 0)], -1)
+    learners = pd.DataFrame(
+        {
+            "learner": ids(np.arange(n_learners)),
+            "school": ids(L.school[:n_learners]),
+            "school_name": names_of(world.org_names, L.school[:n_learners]),
+            "placement": ids(placement),
+            "company": ids(placed_company),
+            "company_name": names_of(world.org_names, placed_company),
+            **{
+                k: getattr(L, k)[:n_learners]
+                for k in ("enrolled", "months_placed", "months_here", "motivation", "competence", "breadth")
+            },
+            "hard_to_reach": L.hard[:n_learners],
+        }
+    )
+    return {
+        name: conform(frame)
+        for name, frame in {
+            "organisations": orgs,
+            "bridge_builders": bbs,
+            "partnerships": pairs,
+            "learners": learners,
+        }.items()
+    }
