@@ -7,10 +7,12 @@ a school's sectors are its sector names joined by ``;``. The unit and descriptio
 column travel with the Parquet files (:func:`column_metadata`).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ecosim.build import World
 from ecosim.kernels.codes import (
@@ -182,10 +184,12 @@ def ids(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(values.astype(np.int32), values < 0)
 
 
-def names_of(names: list[str], rows: np.ndarray) -> pd.Series:
-    """The names of rows (missing where the row is -1)."""
-    lookup = np.array([*names, None], dtype=object)  # row -1 picks the trailing None
-    return pd.Series(lookup[np.asarray(rows)], dtype=TEXT)
+def names_of(names: Sequence[str], rows: np.ndarray) -> pd.Series:
+    """The names of rows (missing where the row is -1), built in Arrow: a million rows take milliseconds."""
+    rows = np.asarray(rows)
+    lookup = pa.array([*names, None], pa.string())  # the kernels' row -1 picks the trailing None
+    taken = lookup.take(pa.array(np.where(rows < 0, len(names), rows)))
+    return pd.Series(taken.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get))
 
 
 def sector_names(masks: np.ndarray, sectors: tuple[str, ...] | list[str]) -> pd.Series:
@@ -211,7 +215,7 @@ def event_table(world: World) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "month": month,
-            "event": np.asarray(EVENTS, dtype=object)[kind],
+            "event": names_of(EVENTS, kind),
             "partnership": ids(partnership),
             "school_name": names_of(world.org_names, school),
             "company_name": names_of(world.org_names, company),
@@ -220,7 +224,7 @@ def event_table(world: World) -> pd.DataFrame:
             "ecosystem": ids(np.where(np.isin(kind, (EV_FORMED, EV_MERGED)), other, -1)),
             "region": names_of(world.region_names, region),
             "graduated": ids(np.where(kind == EV_GRADUATED, other, -1)),
-            "cause": names_of(list(CAUSES), cause),
+            "cause": names_of(CAUSES, cause),
         }
     )
     return conform(frame)
@@ -236,7 +240,7 @@ def entity_tables(world: World) -> dict[str, pd.DataFrame]:
         {
             "organisation": ids(np.arange(n_orgs)),
             "name": world.org_names,
-            "kind": np.where(O.kind[:n_orgs] == 0, "school", "company"),
+            "kind": names_of(("school", "company"), O.kind[:n_orgs]),
             "region": names_of(world.region_names, O.region[:n_orgs]),
             "sectors": sector_names(O.sectors[:n_orgs], world.scenario.sectors),
             **{
@@ -251,8 +255,8 @@ def entity_tables(world: World) -> dict[str, pd.DataFrame]:
             "bridge_builder": ids(np.arange(n_bbs)),
             "name": world.bb_names,
             "region": names_of(world.region_names, B.region[:n_bbs]),
-            "payer": np.asarray(["programme", "partner"], dtype=object)[B.payer[:n_bbs]],
-            "status": np.asarray(["active", "aftercare", "departed"], dtype=object)[B.status[:n_bbs]],
+            "payer": names_of(("programme", "partner"), B.payer[:n_bbs]),
+            "status": names_of(("active", "aftercare", "departed"), B.status[:n_bbs]),
             "intensity": B.intensity[:n_bbs],
         }
     )
@@ -272,9 +276,9 @@ def entity_tables(world: World) -> dict[str, pd.DataFrame]:
             **{k: getattr(P, k)[:n_pairs] for k in ("ownership", "mission", "value", "health", "contacts")},
             "consultation": P.consultation[:n_pairs],
             "start": P.start[:n_pairs],
-            "status": np.asarray(["active", "stalled", "ended"], dtype=object)[P.status[:n_pairs]],
+            "status": names_of(("active", "stalled", "ended"), P.status[:n_pairs]),
             "end": ids(P.end[:n_pairs]),
-            "cause": names_of(list(CAUSES), P.cause[:n_pairs]),
+            "cause": names_of(CAUSES, P.cause[:n_pairs]),
             **{k: getattr(P, k)[:n_pairs] for k in ("placed", "penalty", "contact_loss")},
             "start_target": P.start_terms[:n_pairs].sum(axis=1),
         }
