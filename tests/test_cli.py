@@ -9,11 +9,12 @@ from pandas.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 import ecosim
-from ecosim.cli import OUTCOMES, app
+from ecosim.cli import app
 from ecosim.scenario import content_hash, load_scenario
 from ecosim.schedule import SCHEDULE
+from ecosim.tables import OUTCOMES
 
-TABLES = ("indicators", "events", "partnerships", "organisations", "bridge_builders", "learners")
+TABLES = ("indicators", "events", "partnerships", "organisations", "bridge_builders", "learners", "outcomes")
 MONTHS = 40
 
 

@@ -9,6 +9,7 @@ from ecosim import EcosystemModel
 from ecosim.build import build_world
 from ecosim.kernels.codes import COMPANY
 from ecosim.scenario import load_scenario
+from ecosim.store import save_run
 
 MONTHS = 48
 
@@ -19,8 +20,8 @@ def baseline(baseline_path):
 
 
 def test_same_scenario_and_seed_write_identical_parquet_bytes(baseline, tmp_path):
-    first = ecosim.run(baseline, months=MONTHS).save(tmp_path / "first")
-    second = ecosim.run(baseline, months=MONTHS).save(tmp_path / "second")
+    first = save_run(ecosim.run(baseline, months=MONTHS), tmp_path / "first")
+    second = save_run(ecosim.run(baseline, months=MONTHS), tmp_path / "second")
     assert (first / "indicators.parquet").read_bytes() == (second / "indicators.parquet").read_bytes()
     names = sorted(p.name for p in first.glob("*.parquet"))
     assert names == sorted(p.name for p in second.glob("*.parquet"))

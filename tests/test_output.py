@@ -10,17 +10,20 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from ecosim.cli import OUTCOMES, app, stage
+from ecosim.cli import app, stage
 from ecosim.compile_cache import is_warm
 from ecosim.scenario import load_scenario
+from ecosim.tables import OUTCOMES
 
 ECOSIM = Path(sys.executable).parent / "ecosim"
 LONG = "a-folder-name-long-enough-that-any-path-inside-it-is-wider-than-a-narrow-terminal-line"
@@ -131,7 +134,7 @@ def test_json_and_csv_give_every_outcome_with_its_unit_and_nothing_else_on_stdou
     assert [r["outcome"] for r in rows] == list(OUTCOMES) == list(record["outcomes"])
     for row in rows:
         value = record["outcomes"][row["outcome"]]
-        assert row["value"] == ("" if value is None else str(value))
+        assert (float(row["measured"]) if row["measured"] else None) == (None if value is None else float(value))
         assert row["unit"] == record["units"][row["outcome"]] and row["description"]
     assert record["outcomes"]["share_not_ended_24"] is None  # 40 months do not reach 36 + 24
     assert f"written: {tmp_path / 'j'}" in as_json.stderr
@@ -154,3 +157,23 @@ def test_the_compile_notice_knows_a_cold_cache_from_a_warm_one(tmp_path):
     (tmp_path / "warm" / "sub").mkdir(parents=True)
     (tmp_path / "warm" / "sub" / "rng.key-31.py312.nbi").write_bytes(b"")
     assert is_warm(tmp_path / "warm")
+
+
+def test_an_interrupted_run_says_so_and_writes_nothing(deep):
+    """Ctrl-C during a run: one line, exit code 130, no results folder and no staging folder left."""
+    process = subprocess.Popen(
+        [str(ECOSIM), "run", "baseline.toml", "--months", "100000", "--out", "interrupted"],
+        cwd=deep,
+        env={**os.environ, "COLUMNS": "40"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(8)  # past start-up: the model is stepping through its months
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted: nothing was written"
+    assert "Traceback" not in stderr
+    assert sorted(p.name for p in deep.iterdir()) == ["baseline.toml"]

@@ -11,8 +11,8 @@ import pytest
 import ecosim
 from ecosim.run import git_state, versions
 from ecosim.scenario import load_scenario
-from ecosim.store import read_described, read_run
-from ecosim.tables import COLUMNS, ID, INDICATOR_COLUMNS, TABLES, column
+from ecosim.store import read_described, read_run, save_run
+from ecosim.tables import COLUMNS, ID, INDICATOR_COLUMNS, OUTCOMES, TABLES, column, outcomes_table
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOTS = ROOT / "scenarios" / "flanders-pilots.toml"
@@ -26,12 +26,12 @@ def pilots() -> ecosim.RunResult:
 
 @pytest.fixture(scope="module")
 def tables(pilots) -> dict[str, pd.DataFrame]:
-    return {"indicators": pilots.indicators, "events": pilots.events, **pilots.tables}
+    return {**pilots.tables, "outcomes": outcomes_table(pilots.outcomes)}
 
 
 @pytest.fixture(scope="module")
 def saved(pilots, tmp_path_factory) -> Path:
-    return pilots.save(tmp_path_factory.mktemp("pilots") / "run")
+    return save_run(pilots, tmp_path_factory.mktemp("pilots") / "run")
 
 
 def test_every_column_is_described_and_has_one_dtype_in_every_table(tables):
@@ -162,3 +162,8 @@ def test_the_results_document_lists_every_column_as_the_code_describes_it(tables
         for name, dtype, unit, description in rows:
             c = column(name)
             assert (dtype.strip(), unit.strip(), description.strip()) == (c.dtype, c.unit, c.description), name
+    outcome_rows = text.split("The outcomes, one row each", 1)[1]
+    listed = re.findall(r"^\| `([a-z_0-9]+)` \| ([^|]+) \| (.+) \|$", outcome_rows, re.M)
+    assert [(k, unit.strip(), label.strip()) for k, unit, label in listed] == [
+        (k, unit, label) for k, (label, unit) in OUTCOMES.items()
+    ]

@@ -8,5 +8,18 @@ use_keyed_cache_dir()  # before any kernel is decorated: a cache keyed by the ke
 from ecosim.model import EcosystemModel  # noqa: E402
 from ecosim.run import RunResult, run  # noqa: E402
 from ecosim.scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
+from ecosim.spec import RunConfiguration, RunId, RunSpec  # noqa: E402
+from ecosim.store import save_run  # noqa: E402
 
-__all__ = ["EcosystemModel", "RunResult", "Scenario", "ScenarioError", "load_scenario", "run"]
+__all__ = [
+    "EcosystemModel",
+    "RunConfiguration",
+    "RunId",
+    "RunResult",
+    "RunSpec",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "run",
+    "save_run",
+]

@@ -5,7 +5,6 @@ the terminal width or the length of a path), and every user mistake, in a scenar
 or in an option, is one line ``error: ...`` with exit code 2.
 """
 
-import csv
 import json
 import math
 import re
@@ -26,9 +25,11 @@ from typer import _click
 from typer.core import TyperGroup
 
 from ecosim.kernels import ENGINES, Engine
-from ecosim.scenario import MAX_SEED, Scenario, ScenarioError, content_hash, json_schema, load_scenario
+from ecosim.scenario import MAX_SEED, Scenario, ScenarioError, json_schema, load_scenario
 from ecosim.schedule import SCHEDULE
-from ecosim.store import MANIFEST, ResultsFolderError, check_target
+from ecosim.spec import RunSpec
+from ecosim.store import MANIFEST, ResultsFolderError, check_target, save_run
+from ecosim.tables import OUTCOMES, outcomes_table
 
 UNWRAPPED = 100_000  # console width when output is not a terminal: nothing is wrapped
 
@@ -70,6 +71,9 @@ def usage_line(exc: _click.exceptions.UsageError) -> str:
     return f"{text} (see '{command} --help')"
 
 
+INTERRUPTED = 130  # the shell's code for a program stopped by Ctrl-C
+
+
 class OneLineErrors(TyperGroup):
     """The ecosim command group: click's usage errors become one line, as scenario errors are."""
 
@@ -79,9 +83,10 @@ class OneLineErrors(TyperGroup):
         except _click.exceptions.UsageError as exc:
             console(stderr=True).print(f"[bold red]error:[/] {escape(usage_line(exc))}")
             code = 2
-        except _click.exceptions.Abort:
+        except typer.exceptions.Abort:  # end of input at a prompt
+            code = INTERRUPTED
+        if code == INTERRUPTED:  # typer turns Ctrl-C into 130; a results folder is swapped in whole or not at all
             console(stderr=True).print("interrupted: nothing was written")
-            code = 130
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
@@ -98,26 +103,6 @@ app = typer.Typer(
 )
 
 # outcome -> (label, unit); the label says what the number is so that an analyst can quote it
-OUTCOMES = {
-    "reference_month": ("reference month: the outcomes follow the partnerships alive at its end", "month"),
-    "alive_at_reference": ("partnerships alive (active or stalled) at the reference month", "partnerships"),
-    "share_not_ended_24": ("of those, share not ended 24 months later", "share 0-1"),
-    "share_active_24": ("of those, share active 24 months later", "share 0-1"),
-    "share_not_ended_60": ("of those, share not ended 60 months later", "share 0-1"),
-    "share_active_60": ("of those, share active 60 months later", "share 0-1"),
-    "learner_months_after_reference": ("learner-months placed after the reference month", "learner-months"),
-    "hard_to_reach_share_of_placed_months": ("hard-to-reach share of placed learner-months", "share 0-1"),
-    "cohort_share_placed": ("share of a graduating cohort ever placed (mean over cohorts)", "share 0-1"),
-    "graduate_competence": ("competence gained by placed graduates", "model units, +gamma*H*motivation a month"),
-    "graduate_breadth": ("breadth of placed graduates", "workplaces joined"),
-    "ecosystems": ("live ecosystems at the end", "ecosystems"),
-    "share_in_ecosystems_of_3_plus": ("share of live partnerships in ecosystems of >= 3 organisations", "share 0-1"),
-    "largest_ecosystem": ("largest ecosystem at the end", "organisations"),
-    "programme_spending": ("programme spending over the run", "EUR"),
-    "learner_months_per_1000_eur": ("learner-months placed per 1,000 EUR of programme spending", "learner-months"),
-    "partnerships_formed": ("partnerships in all (starting pairs and recruits)", "partnerships"),
-    "months": ("months simulated", "months"),
-}
 
 
 def _format(value: object) -> str:
@@ -207,14 +192,12 @@ def run(
         fail(f"--{exc}")
     loaded = _load(scenario)
     try:
-        loaded.parameters_for(strategy)
+        spec = RunSpec.of(loaded, strategy, seed, months=months, engine=engine)
     except ScenarioError as exc:
         fail(f"{scenario}: {exc}")
-    total = months or loaded.horizon
-    seed_used = loaded.seed if seed is None else seed
+    total, seed_used = spec.months, spec.seed
     folder = out or Path("results") / f"{loaded.name}{'-' + strategy if strategy else ''}-seed{seed_used}-{total}m"
-    planned = {"scenario_hash": content_hash(loaded), "strategy": strategy, "seed": seed_used, "months": total}
-    folder = _check_out(folder, planned, overwrite)
+    folder = _check_out(folder, {"run_id": spec.run_id, "strategy": strategy}, overwrite)
     report = console(stderr=as_json or as_csv)
     if engine == "numba" and not is_warm():
         report.print("first run on this machine: compiling the kernels (1-2 minutes, once; later runs start at once)")
@@ -228,16 +211,9 @@ def run(
         transient=True,
     ) as progress:
         task = progress.add_task(f"{loaded.name}{' / ' + strategy if strategy else ''}", total=total)
-        result = run_scenario(
-            loaded,
-            strategy=strategy,
-            seed=seed,
-            months=months,
-            engine=engine,
-            on_month=lambda done, _: progress.update(task, completed=done),
-        )
+        result = run_scenario(spec, on_month=lambda done, _: progress.update(task, completed=done))
     try:
-        result.save(folder)
+        save_run(result, folder)
     except (OSError, ResultsFolderError) as exc:
         fail(f"--out: could not write the run to {folder}: {getattr(exc, 'strerror', None) or exc}")
     outcomes = result.outcomes
@@ -255,10 +231,7 @@ def run(
         }
         typer.echo(json.dumps(record, indent=2))
     elif as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["outcome", "value", "unit", "description"])
-        for key_, (label, unit) in OUTCOMES.items():
-            writer.writerow([key_, _plain(outcomes[key_]), unit, label])
+        sys.stdout.write(outcomes_table(outcomes).to_csv(index=False, lineterminator="\n"))
     else:
         ref = outcomes["reference_month"]
         table = Table(

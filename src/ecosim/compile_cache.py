@@ -18,10 +18,10 @@ PACKAGE = Path(__file__).parent
 COMPILED_SOURCES = ("rng.py", "parameters.py", "kernels/*.py")
 
 
-def source_hash() -> str:
-    """SHA-256 (first 16 hex digits) of the files the kernels are compiled from."""
+def source_hash(patterns: tuple[str, ...] = COMPILED_SOURCES) -> str:
+    """SHA-256 (first 16 hex digits) of the package's files matching `patterns` (default: the kernels' sources)."""
     digest = hashlib.sha256()
-    for pattern in COMPILED_SOURCES:
+    for pattern in patterns:
         for path in sorted(PACKAGE.glob(pattern)):
             digest.update(path.relative_to(PACKAGE).as_posix().encode())
             digest.update(path.read_bytes())

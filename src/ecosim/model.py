@@ -86,7 +86,7 @@ class EcosystemModel(mesa.Model):
         self.parameters = scenario.parameters_for(strategy, overrides)
         self.world = build_world(scenario, self.parameters, seed, self.engine)
         initialise(self.world, self.engine)
-        self.recorder = Recorder(reference_month=scenario.outcome_month)
+        self.recorder = Recorder()
         self.latest: dict[str, float] = {}
         for row in range(self.world.organisations.n):
             organisation_kind(self, row)(self, row)

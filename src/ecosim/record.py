@@ -8,7 +8,7 @@ import pandas as pd
 
 from ecosim.build import World
 from ecosim.kernels import Engine
-from ecosim.kernels.codes import ACTIVE, BB_ACTIVE, BB_AFTERCARE, CAUSES, ENDED, PROGRAMME
+from ecosim.kernels.codes import BB_ACTIVE, BB_AFTERCARE, CAUSES, PROGRAMME
 from ecosim.kernels.learners import PROGRAMME_MONTHS
 from ecosim.schedule import MonthStats
 from ecosim.tables import conform
@@ -51,15 +51,9 @@ FOLLOW_UP = (24, 60)  # months after the reference month at which survival is re
 
 @dataclass
 class Recorder:
-    """Collects one row of indicators per month, and follows the partnerships of the reference month.
+    """Collects one row of indicators per month."""
 
-    Their status is read when the reference month is reached and 24 and 60 months later.
-    """
-
-    reference_month: int
     rows: list[list[float]] = field(default_factory=list)
-    alive_at_reference: np.ndarray | None = None
-    follow_up: dict[int, dict[str, int]] = field(default_factory=dict)
 
     def record(self, world: World, engine: Engine, stats: MonthStats) -> dict[str, float]:
         """Append and return the indicators of the month just run."""
@@ -98,7 +92,6 @@ class Recorder:
             spending=self._spending(world, stats),
         )
         self.rows.append([row[name] for name in INDICATORS])
-        self._follow(world, t)
         return row
 
     @staticmethod
@@ -114,18 +107,6 @@ class Recorder:
             spending += p.outreach_cost * stats.hard_placements
         return float(spending + p.evaluation_cost * stats.sessions)
 
-    def _follow(self, world: World, t: int) -> None:
-        P = world.partnerships
-        if t == self.reference_month:
-            self.alive_at_reference = P.status[: P.n] != ENDED
-        for later in FOLLOW_UP:
-            if t == self.reference_month + later and self.alive_at_reference is not None:
-                status = P.status[: len(self.alive_at_reference)][self.alive_at_reference]
-                self.follow_up[later] = {
-                    "not_ended": int(np.count_nonzero(status != ENDED)),
-                    "active": int(np.count_nonzero(status == ACTIVE)),
-                }
-
     def frame(self) -> pd.DataFrame:
         """The indicators as a DataFrame, one row per month."""
         return conform(pd.DataFrame(self.rows, columns=list(INDICATORS)))
@@ -136,20 +117,40 @@ def ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else np.nan
 
 
-def outcomes(indicators: pd.DataFrame, partnerships: pd.DataFrame, recorder: Recorder, months: int) -> dict[str, Any]:
-    """The outcomes of docs/ODD.md §7.8 for one run; NaN where the run is too short to tell.
+def status_at(events: pd.DataFrame, partnerships: pd.DataFrame, month: int) -> pd.Series:
+    """Each partnership's status ('active', 'stalled', 'ended') at the end of `month`, from the stored tables.
 
+    NA for a partnership not yet formed. Ended: `end` <= month; stalled: its last stalled or
+    reactivated event by then was a stall; active otherwise.
+    """
+    ids = partnerships["partnership"]
+    moves = events[events["event"].isin(["stalled", "reactivated"]) & (events["month"] <= month)]
+    last = moves.drop_duplicates("partnership", keep="last")
+    stalled = ids.isin(last.loc[last["event"] == "stalled", "partnership"])
+    status = pd.Series(np.where(stalled, "stalled", "active"), index=partnerships.index, dtype="str")
+    status[partnerships["end"].le(month).fillna(False).to_numpy(bool)] = "ended"
+    status[(partnerships["start"] > month).to_numpy()] = None
+    return status
+
+
+def outcomes(
+    indicators: pd.DataFrame, events: pd.DataFrame, partnerships: pd.DataFrame, reference_month: int, months: int
+) -> dict[str, Any]:
+    """The outcomes of docs/ODD.md §7.8 for one run, from its stored tables; NaN where the run is too short to tell.
+
+    The cohort are the partnerships alive (not ended) at the end of the reference month.
     Cohort outcomes count the cohorts enrolled at month 0 or later (graduating from month 24):
     the cohort that starts the run mid-programme graduates after only 12 simulated months.
     """
-    ref = recorder.reference_month
-    reached = recorder.alive_at_reference is not None
-    alive = int(recorder.alive_at_reference.sum()) if reached else 0
+    ref = reference_month
+    reached = ref <= months - 1
+    cohort = status_at(events, partnerships, ref).isin(["active", "stalled"]) if reached else None
+    alive = int(cohort.sum()) if reached else 0
     out: dict[str, Any] = {"reference_month": ref, "alive_at_reference": alive if reached else np.nan}
     for later in FOLLOW_UP:
-        seen = recorder.follow_up.get(later)
-        out[f"share_not_ended_{later}"] = ratio(seen["not_ended"], alive) if seen else np.nan
-        out[f"share_active_{later}"] = ratio(seen["active"], alive) if seen else np.nan
+        seen = status_at(events, partnerships, ref + later)[cohort] if reached and ref + later <= months - 1 else None
+        out[f"share_not_ended_{later}"] = ratio(int((seen != "ended").sum()), alive) if seen is not None else np.nan
+        out[f"share_active_{later}"] = ratio(int((seen == "active").sum()), alive) if seen is not None else np.nan
     after = indicators[indicators["month"] > ref]
     placed_months = int(after["learners_placed"].sum())
     out["learner_months_after_reference"] = placed_months if len(after) else np.nan

@@ -1,8 +1,6 @@
-"""One run from Python: ``ecosim.run(scenario, strategy=..., seed=...)`` returns a RunResult."""
+"""One run: ``ecosim.run(RunSpec.of(scenario, strategy=..., seed=...))`` returns a RunResult."""
 
 import functools
-import hashlib
-import json
 import platform
 import subprocess
 from collections.abc import Callable
@@ -16,90 +14,86 @@ import pandas as pd
 
 from ecosim.model import EcosystemModel
 from ecosim.record import outcomes
-from ecosim.scenario import Scenario, content_hash, load_scenario
-from ecosim.store import write_run
-from ecosim.tables import column_metadata, entity_tables, event_table
+from ecosim.scenario import Scenario
+from ecosim.spec import RECORDED, RunId, RunSpec
+from ecosim.tables import ENTITY_TABLES, entity_tables, event_table
 
 
 @dataclass
 class RunResult:
-    """What one run produced: indicators per month, events, final entity tables, outcomes, provenance."""
+    """What one run produced: its spec, outcomes, the tables it recorded, and its manifest (provenance)."""
 
-    indicators: pd.DataFrame
-    events: pd.DataFrame
-    tables: dict[str, pd.DataFrame]
+    spec: RunSpec
     outcomes: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
     manifest: dict[str, Any]
 
     @property
-    def run_id(self) -> str:
-        """Content id: scenario hash, strategy, seed and months."""
-        return self.manifest["run_id"]
+    def run_id(self) -> RunId:
+        """The id of the results, known before the run (:attr:`RunSpec.run_id`)."""
+        return self.spec.run_id
 
-    def save(self, folder: str | Path) -> Path:
-        """Write indicators, events, entity tables (Parquet, columns described) and the manifest into `folder`."""
-        tables = {"indicators": self.indicators, "events": self.events, **self.tables}
-        return write_run(Path(folder), tables, {**self.manifest, "outcomes": self.outcomes}, column_metadata(tables))
+    @property
+    def indicators(self) -> pd.DataFrame:
+        """The per-month indicators (if the spec records them)."""
+        return self._table("indicators")
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The event log (if the spec records it)."""
+        return self._table("events")
+
+    def _table(self, name: str) -> pd.DataFrame:
+        if name not in self.tables:
+            raise KeyError(f"{name}: not recorded by this run (its spec records {', '.join(self.spec.record)})")
+        return self.tables[name]
 
 
 def run(
-    scenario: Scenario | str | Path,
+    spec: RunSpec | Scenario | str | Path,
     strategy: str | None = None,
     seed: int | None = None,
     months: int | None = None,
     engine: str = "numba",
     overrides: dict[str, Any] | None = None,
+    record: tuple[str, ...] = RECORDED,
     on_month: Callable[[int, int], None] | None = None,
 ) -> RunResult:
-    """Run a scenario (optionally under a strategy) and return its RunResult.
+    """Run a RunSpec, or a scenario with the keywords of :meth:`RunSpec.of`, and return its RunResult.
 
-    Args:
-        scenario: a Scenario or the path of a scenario file.
-        strategy: a strategy named in the scenario, or None.
-        seed: the keyed seed (default: the scenario's).
-        months: months to run (default: the scenario's horizon).
-        engine: 'numba' or 'python'.
-        overrides: parameter values applied after the strategy's.
-        on_month: called with (months done, months in all) after each month (progress bars).
-
+    The result is a function of the spec alone: the same spec gives bit-identical tables and
+    outcomes on either engine. `on_month(done, months)` is called after each month (progress bars).
     """
-    scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if not isinstance(spec, RunSpec):
+        spec = RunSpec.of(spec, strategy, seed, overrides, months=months, engine=engine, record=record)
+    elif (strategy, seed, months, engine, overrides, record) != (None, None, None, "numba", None, RECORDED):
+        raise TypeError("run(spec): the spec holds strategy, seed, months, engine, overrides and record")
     model = EcosystemModel(
-        scenario, strategy=strategy, months=months, engine=engine, rng=seed, reporters=(), overrides=overrides
+        spec.scenario,
+        strategy=spec.strategy,
+        months=spec.months,
+        engine=spec.engine,
+        rng=spec.seed,
+        reporters=(),
+        overrides=dict(spec.overrides),
     )
     while model.running:
         model.step()
         if on_month is not None:
             on_month(model.world.month, model.months)
-    indicators = model.recorder.frame()
-    tables = entity_tables(model.world)
-    manifest = _manifest(scenario, model)
-    return RunResult(
-        indicators,
-        event_table(model.world),
-        tables,
-        outcomes(indicators, tables["partnerships"], model.recorder, model.months),
-        manifest,
+    world = model.world
+    entities = [name for name in ENTITY_TABLES if name in spec.record or name == "partnerships"]  # outcomes need it
+    tables = {"indicators": model.recorder.frame(), "events": event_table(world), **entity_tables(world, entities)}
+    found = outcomes(
+        tables["indicators"], tables["events"], tables["partnerships"], spec.scenario.outcome_month, spec.months
     )
-
-
-def _manifest(scenario: Scenario, model: EcosystemModel) -> dict[str, Any]:
-    scenario_hash = content_hash(scenario)
-    key = json.dumps([scenario_hash, model.strategy, model.overrides, model.seed, model.months], sort_keys=True)
-    return {
-        "run_id": hashlib.sha256(key.encode()).hexdigest()[:16],
-        "scenario": scenario.name,
-        "scenario_hash": scenario_hash,
-        "strategy": model.strategy,
-        "overrides": model.overrides,
-        "parameters": model.parameters.model_dump(),
-        "seed": model.seed,
-        "months": model.months,
-        "engine": model.engine.name,
+    manifest = {
+        **spec.describe(),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": versions(),
         **git_state(),
     }
+    return RunResult(spec, found, {name: tables[name] for name in spec.record}, manifest)
 
 
 DEPENDENCIES = ("ecosim", "numpy", "numba", "pandas", "pyarrow", "mesa", "pydantic")

@@ -1,4 +1,4 @@
-"""Results on disk: Parquet tables and a JSON manifest, written atomically.
+"""Results on disk: Parquet tables and a JSON manifest, written atomically (:func:`save_run` for a run).
 
 A run's files appear in their folder all at once or not at all: they are written into a
 temporary sibling folder that then replaces the target, so an interrupted write never
@@ -13,12 +13,17 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from ecosim.tables import column_metadata, outcomes_table
+
+if TYPE_CHECKING:
+    from ecosim.run import RunResult
 
 MANIFEST = "manifest.json"
 
@@ -70,6 +75,12 @@ def write_run(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
+
+
+def save_run(result: "RunResult", folder: str | Path) -> Path:
+    """Write a run's recorded tables, its outcomes table and its manifest (with the outcomes) into `folder`."""
+    tables = {**result.tables, "outcomes": outcomes_table(result.outcomes)}
+    return write_run(Path(folder), tables, {**result.manifest, "outcomes": result.outcomes}, column_metadata(tables))
 
 
 def _arrow_table(frame: pd.DataFrame, described: Mapping[str, Mapping[str, str]]) -> pa.Table:

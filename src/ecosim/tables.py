@@ -9,6 +9,7 @@ column travel with the Parquet files (:func:`column_metadata`).
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -111,6 +112,11 @@ COLUMNS: dict[str, Column] = {
     "month": Column("int64", MONTH, "month of the row (0 is the first simulated month)"),
     "event": Column(TEXT, "category", "what happened: " + ", ".join(EVENTS)),
     "graduated": Column(ID, "learners", "learners graduating (cohort_graduated events only)"),
+    # outcomes
+    "outcome": Column(TEXT, "name", "the outcome's key (as in manifest.json and `ecosim run --json`)"),
+    "measured": Column("float64", "see unit", "the outcome's value in this run"),
+    "unit": Column(TEXT, "name", "the unit of the measured value"),
+    "description": Column(TEXT, "text", "what the outcome is"),
 }
 
 INDICATOR_COLUMNS: dict[str, Column] = {
@@ -145,6 +151,28 @@ INDICATOR_COLUMNS: dict[str, Column] = {
     "spending": Column("float64", "EUR", "programme spending of the month"),
 }
 
+# The outcomes of a run (docs/ODD.md §7.8): key -> (what it is, unit).
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "reference_month": ("reference month: the outcomes follow the partnerships alive at its end", "month"),
+    "alive_at_reference": ("partnerships alive (active or stalled) at the reference month", "partnerships"),
+    "share_not_ended_24": ("of those, share not ended 24 months later", "share 0-1"),
+    "share_active_24": ("of those, share active 24 months later", "share 0-1"),
+    "share_not_ended_60": ("of those, share not ended 60 months later", "share 0-1"),
+    "share_active_60": ("of those, share active 60 months later", "share 0-1"),
+    "learner_months_after_reference": ("learner-months placed after the reference month", "learner-months"),
+    "hard_to_reach_share_of_placed_months": ("hard-to-reach share of placed learner-months", "share 0-1"),
+    "cohort_share_placed": ("share of a graduating cohort ever placed (mean over cohorts)", "share 0-1"),
+    "graduate_competence": ("competence gained by placed graduates", "model units, +gamma*H*motivation a month"),
+    "graduate_breadth": ("breadth of placed graduates", "workplaces joined"),
+    "ecosystems": ("live ecosystems at the end", "ecosystems"),
+    "share_in_ecosystems_of_3_plus": ("share of live partnerships in ecosystems of >= 3 organisations", "share 0-1"),
+    "largest_ecosystem": ("largest ecosystem at the end", "organisations"),
+    "programme_spending": ("programme spending over the run", "EUR"),
+    "learner_months_per_1000_eur": ("learner-months placed per 1,000 EUR of programme spending", "learner-months"),
+    "partnerships_formed": ("partnerships in all (starting pairs and recruits)", "partnerships"),
+    "months": ("months simulated", "months"),
+}
+
 TABLES: dict[str, str] = {
     "indicators": "one row per simulated month: the state at the end of the month and what happened in it",
     "events": "one row per event, in the order they happened",
@@ -152,9 +180,23 @@ TABLES: dict[str, str] = {
     "bridge_builders": "bridge-builders at the end of the run",
     "partnerships": "every partnership that ever existed, as it was at the end of the run (or when it ended)",
     "learners": "the learners enrolled at the end of the run",
+    "outcomes": "the outcomes of the run (docs/ODD.md §7.8), one row each: NaN where the run is too short to tell",
 }
 
 _PARTNERSHIP_EVENTS = (EV_FORMED, EV_MERGED, EV_STALLED, EV_REACTIVATED, EV_ENDED)
+
+
+def outcomes_table(outcomes: dict[str, Any]) -> pd.DataFrame:
+    """The outcomes as a table: one row per outcome with its value, unit and description."""
+    frame = pd.DataFrame(
+        {
+            "outcome": list(OUTCOMES),
+            "measured": [float(outcomes[key]) for key in OUTCOMES],
+            "unit": [unit for _, unit in OUTCOMES.values()],
+            "description": [label for label, _ in OUTCOMES.values()],
+        }
+    )
+    return conform(frame)
 
 
 def column(name: str) -> Column:
@@ -230,82 +272,100 @@ def event_table(world: World) -> pd.DataFrame:
     return conform(frame)
 
 
-def entity_tables(world: World) -> dict[str, pd.DataFrame]:
-    """Final tables of organisations, bridge-builders, partnerships (with their ecosystem) and learners."""
-    from ecosim.kernels.ecosystems import find  # compiled union-find, called per row
+ENTITY_TABLES = ("organisations", "bridge_builders", "partnerships", "learners")
 
-    O, B, P, L = world.organisations, world.bridge_builders, world.partnerships, world.learners
-    n_orgs, n_bbs, n_pairs, n_learners = O.n, B.n, P.n, L.n
-    orgs = pd.DataFrame(
+
+def entity_tables(world: World, names: Sequence[str] = ENTITY_TABLES) -> dict[str, pd.DataFrame]:
+    """Final tables of organisations, bridge-builders, partnerships (with their ecosystem) and learners.
+
+    Only the tables in `names` are built (a national learner table has a million rows).
+    """
+    build = {
+        "organisations": _organisations,
+        "bridge_builders": _bridge_builders,
+        "partnerships": _partnerships,
+        "learners": _learners,
+    }
+    return {name: conform(build[name](world)) for name in names}
+
+
+def _organisations(world: World) -> pd.DataFrame:
+    O, n = world.organisations, world.organisations.n
+    return pd.DataFrame(
         {
-            "organisation": ids(np.arange(n_orgs)),
+            "organisation": ids(np.arange(n)),
             "name": world.org_names,
-            "kind": names_of(("school", "company"), O.kind[:n_orgs]),
-            "region": names_of(world.region_names, O.region[:n_orgs]),
-            "sectors": sector_names(O.sectors[:n_orgs], world.scenario.sectors),
+            "kind": names_of(("school", "company"), O.kind[:n]),
+            "region": names_of(world.region_names, O.region[:n]),
+            "sectors": sector_names(O.sectors[:n], world.scenario.sectors),
             **{
-                k: getattr(O, k)[:n_orgs]
+                k: getattr(O, k)[:n]
                 for k in ("board", "leaders", "floor", "commitment", "leaders_start", "demand", "places", "hosted")
             },
-            "learners": O.learners[:n_orgs],
+            "learners": O.learners[:n],
         }
     )
-    bbs = pd.DataFrame(
+
+
+def _bridge_builders(world: World) -> pd.DataFrame:
+    B, n = world.bridge_builders, world.bridge_builders.n
+    return pd.DataFrame(
         {
-            "bridge_builder": ids(np.arange(n_bbs)),
+            "bridge_builder": ids(np.arange(n)),
             "name": world.bb_names,
-            "region": names_of(world.region_names, B.region[:n_bbs]),
-            "payer": names_of(("programme", "partner"), B.payer[:n_bbs]),
-            "status": names_of(("active", "aftercare", "departed"), B.status[:n_bbs]),
-            "intensity": B.intensity[:n_bbs],
+            "region": names_of(world.region_names, B.region[:n]),
+            "payer": names_of(("programme", "partner"), B.payer[:n]),
+            "status": names_of(("active", "aftercare", "departed"), B.status[:n]),
+            "intensity": B.intensity[:n],
         }
     )
-    parent = P.parent[:n_pairs].copy()
-    school, company, bridge_builder = P.school[:n_pairs], P.company[:n_pairs], P.bridge_builder[:n_pairs]
-    pairs = pd.DataFrame(
+
+
+def _partnerships(world: World) -> pd.DataFrame:
+    from ecosim.kernels.ecosystems import find  # compiled union-find, called per row
+
+    P, n = world.partnerships, world.partnerships.n
+    parent = P.parent[:n].copy()
+    school, company, bridge_builder = P.school[:n], P.company[:n], P.bridge_builder[:n]
+    return pd.DataFrame(
         {
-            "partnership": ids(np.arange(n_pairs)),
+            "partnership": ids(np.arange(n)),
             "school": ids(school),
             "school_name": names_of(world.org_names, school),
             "company": ids(company),
             "company_name": names_of(world.org_names, company),
-            "region": names_of(world.region_names, P.region[:n_pairs]),
+            "region": names_of(world.region_names, P.region[:n]),
             "bridge_builder": ids(bridge_builder),
             "bridge_builder_name": names_of(world.bb_names, bridge_builder),
-            "ecosystem": ids(np.array([find(parent, i) for i in range(n_pairs)], dtype=np.int64)),
-            **{k: getattr(P, k)[:n_pairs] for k in ("ownership", "mission", "value", "health", "contacts")},
-            "consultation": P.consultation[:n_pairs],
-            "start": P.start[:n_pairs],
-            "status": names_of(("active", "stalled", "ended"), P.status[:n_pairs]),
-            "end": ids(P.end[:n_pairs]),
-            "cause": names_of(CAUSES, P.cause[:n_pairs]),
-            **{k: getattr(P, k)[:n_pairs] for k in ("placed", "penalty", "contact_loss")},
-            "start_target": P.start_terms[:n_pairs].sum(axis=1),
+            "ecosystem": ids(np.array([find(parent, i) for i in range(n)], dtype=np.int64)),
+            **{k: getattr(P, k)[:n] for k in ("ownership", "mission", "value", "health", "contacts")},
+            "consultation": P.consultation[:n],
+            "start": P.start[:n],
+            "status": names_of(("active", "stalled", "ended"), P.status[:n]),
+            "end": ids(P.end[:n]),
+            "cause": names_of(CAUSES, P.cause[:n]),
+            **{k: getattr(P, k)[:n] for k in ("placed", "penalty", "contact_loss")},
+            "start_target": P.start_terms[:n].sum(axis=1),
         }
     )
-    placement = L.placement[:n_learners]
+
+
+def _learners(world: World) -> pd.DataFrame:
+    L, P, n = world.learners, world.partnerships, world.learners.n
+    placement = L.placement[:n]
     placed_company = np.where(placement >= 0, P.company[np.maximum(placement, 0)], -1)
-    learners = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "learner": ids(np.arange(n_learners)),
-            "school": ids(L.school[:n_learners]),
-            "school_name": names_of(world.org_names, L.school[:n_learners]),
+            "learner": ids(np.arange(n)),
+            "school": ids(L.school[:n]),
+            "school_name": names_of(world.org_names, L.school[:n]),
             "placement": ids(placement),
             "company": ids(placed_company),
             "company_name": names_of(world.org_names, placed_company),
             **{
-                k: getattr(L, k)[:n_learners]
+                k: getattr(L, k)[:n]
                 for k in ("enrolled", "months_placed", "months_here", "motivation", "competence", "breadth")
             },
-            "hard_to_reach": L.hard[:n_learners],
+            "hard_to_reach": L.hard[:n],
         }
     )
-    return {
-        name: conform(frame)
-        for name, frame in {
-            "organisations": orgs,
-            "bridge_builders": bbs,
-            "partnerships": pairs,
-            "learners": learners,
-        }.items()
-    }

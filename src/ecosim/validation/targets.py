@@ -257,7 +257,7 @@ def _run_seeds(scenario: Scenario, strategy: str | None, overrides: dict[str, fl
 
     out = []
     for seed in seeds:
-        result = run(scenario, strategy=strategy, seed=seed, months=months, overrides=overrides)
+        result = run(scenario, strategy, seed, months, overrides=overrides, record=("partnerships",))
         table = result.tables["partnerships"]
         out.append((seed, table["start"].to_numpy(np.int64), end_months(table["end"]),
                     int(result.outcomes["reference_month"]), int(result.outcomes["months"])))
