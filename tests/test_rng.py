@@ -70,7 +70,11 @@ def test_uniform_lies_in_unit_interval_and_can_not_reach_one():
     draws = np.array([rng.uniform(9, s, e, t) for s in range(3) for e in range(200) for t in range(50)])
     assert draws.min() >= 0.0
     assert draws.max() < 1.0
-    assert (2**53 - 1) * 2.0**-53 < 1.0  # the largest value the 53-bit construction can give
+    largest, smallest = np.uint64(2**64 - 1), np.uint64(2**11 - 1)  # all 53 top bits set; none set
+    for to_unit in (rng.unit, rng.unit.py_func):
+        assert to_unit(largest) == 1.0 - 2.0**-53 < 1.0
+        assert to_unit(smallest) == 0.0
+        assert to_unit(np.uint64(2**63)) == 0.5
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 1000, 2**31 - 1])

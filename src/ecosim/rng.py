@@ -7,7 +7,7 @@ see the same numbers wherever their states agree (common random numbers).
 The hash is SplitMix64's finaliser applied to a combination of the four keys; its output
 passes BigCrush when used as a counter-based generator. All arithmetic is on uint64 with
 wrap-around, which numba does natively and NumPy does under ``np.errstate(over="ignore")``
-(the Python engine sets that).
+(the Python engine's kernels run under it).
 """
 
 import numpy as np
@@ -42,9 +42,15 @@ def key(seed: int, stream: int, entity: int, step: int) -> np.uint64:
 
 
 @njit(cache=True)
+def unit(z: np.uint64) -> float:
+    """The top 53 bits of a hash as a float in [0, 1): exact, and never 1 (the largest is 1 - 2**-53)."""
+    return float(z >> np.uint64(11)) * _TO_UNIT
+
+
+@njit(cache=True)
 def uniform(seed: int, stream: int, entity: int, step: int) -> float:
     """A uniform number in [0, 1) keyed by (seed, stream, entity, step); 53 random bits."""
-    return float(key(seed, stream, entity, step) >> np.uint64(11)) * _TO_UNIT
+    return unit(key(seed, stream, entity, step))
 
 
 @njit(cache=True)

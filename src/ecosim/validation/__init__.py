@@ -3,7 +3,7 @@
 Every check reports a :class:`Check` row; `ecosim validate` prints them as a table.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ecosim.scenario import Scenario, load_scenario
@@ -21,6 +21,7 @@ class Check:
     high: float
     passed: bool
     note: str = ""
+    values: dict[str, float] = field(default_factory=dict, compare=False)  # the numbers behind the verdict, by name
 
 
 def experiment_file(name: str, near: str | Path = __file__) -> Path:

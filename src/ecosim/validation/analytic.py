@@ -140,7 +140,8 @@ def leaders_pull(scenario: Scenario | str | Path | None = None) -> Check:
                  f"x -> (a c + eps phi)/(a + eps), rel. error <= {RTOL:g}",
                  final, final, final, final <= RTOL and transient <= RTOL,
                  f"{O.n} organisations x 3 layers after {model.months} months; measured = max relative error; "
-                 f"transient x* + (x0 - x*)(1-a-eps)^t: max relative error {transient:.1e}")
+                 f"transient x* + (x0 - x*)(1-a-eps)^t: max relative error {transient:.1e}",
+                 values={"final_error": final, "transient_error": transient})
 
 
 def bridge_builder_departures(scenario: Scenario | str | Path | None = None, reference: int = 12) -> Check:
@@ -172,7 +173,8 @@ def bridge_builder_departures(scenario: Scenario | str | Path | None = None, ref
                  kept_before and bool(np.all(np.abs(z) <= Z_MAX)),
                  f"B0={b0}, T={end}; all kept before T: {kept_before}; "
                  f"months T..{t[-1]}: max |z| = {np.abs(z).max():.2f} "
-                 f"(pass <= {Z_MAX:g}); interval = measured +- {Z_MAX:g} binomial SE")
+                 f"(pass <= {Z_MAX:g}); interval = measured +- {Z_MAX:g} binomial SE",
+                 values={"kept_before": float(kept_before), "max_abs_z": float(np.abs(z).max())})
 
 
 # --- merging alone -----------------------------------------------------------------------

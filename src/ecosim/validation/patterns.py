@@ -109,7 +109,8 @@ def p1_funding_end(scenario: Scenario | str | Path | None = None, replications: 
                      f"hazard after T - hazard before T > 0, after/before >= 2 ({window} months each side)",
                      after - before, 0.0, +1,
                      f"hazard before {before.mean():.5f}, after {after.mean():.5f} a month (ratio {ratio:.1f})")
-    return replace(check, passed=check.passed and bool(ratio >= 2.0))
+    values = {"hazard_before": float(before.mean()), "hazard_after": float(after.mean()), "ratio": float(ratio)}
+    return replace(check, passed=check.passed and bool(ratio >= 2.0), values=values)
 
 
 def stalled_in_first_year(result: RunResult) -> float:
@@ -285,7 +286,8 @@ def p9_evaluation(scenario: Scenario | str | Path | None = None, replications: i
                      0.1, +1,
                      f"{_arms_note(a, b, ('baseline', 'evaluation'))}; mean health months 12+: "
                      f"{health[0]:+.4f} [{health[1]:+.4f}, {health[2]:+.4f}]")
-    return replace(check, passed=check.passed and health[1] > 0)
+    values = {"health_difference": health[0], "health_low": health[1], "health_high": health[2]}
+    return replace(check, passed=check.passed and health[1] > 0, values=values)
 
 
 PATTERN_CHECKS: tuple[Callable[..., Check], ...] = (
