@@ -9,9 +9,9 @@ from ecosim import EcosystemModel
 from ecosim.build import World
 from ecosim.kernels.codes import BB_ACTIVE, COMPANY, ENDED, SCHOOL
 from ecosim.kernels.ecosystems import find
+from ecosim.kernels.learners import PROGRAMME_MONTHS
 from ecosim.scenario import Scenario
 
-PROGRAMME_MONTHS = 24
 SHARE_INDICATORS = (
     "funding",
     "share_in_ecosystems_of_3_plus",

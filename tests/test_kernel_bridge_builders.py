@@ -34,26 +34,7 @@ def world(bb_status=BB_ACTIVE, intensity=1.0, payer=0, third_status=0):
 
 
 def step(engine, w, p, t=40, f=0.0):
-    B, P, O = w.B, w.P, w.O
-    engine.bridge_builders(
-        t,
-        SEED,
-        f,
-        p,
-        B.payer,
-        B.status,
-        B.intensity,
-        P.n,
-        P.status,
-        P.bridge_builder,
-        P.school,
-        P.company,
-        P.ownership,
-        P.health,
-        O.floor,
-        w.events,
-        w.count,
-    )
+    engine.bridge_builders(t, SEED, f, p, w.B.view(), w.P.view(), w.O.view(), w.events)
 
 
 def test_leave_rate_one_after_funding_departs_and_shocks_each_served_pair(engine, kp):
@@ -141,6 +122,13 @@ def test_aftercare_at_exactly_a_tenth_stays(engine, kp):
     assert w.B.status[0] == BB_AFTERCARE
     assert w.B.intensity[0] == 0.1
     assert w.P.ownership[0] == pytest.approx(0.1 + 0.02 * 0.1 * 0.9, abs=1e-15)
+
+
+@pytest.mark.parametrize(("exit_intensity", "status"), [(0.5, BB_AFTERCARE), (0.51, BB_DEPARTED)])
+def test_aftercare_departure_threshold_is_the_exit_intensity_parameter(engine, kp, exit_intensity, status):
+    w = world(bb_status=BB_AFTERCARE, intensity=1.0)
+    step(engine, w, kp(aftercare=True, aftercare_decay=0.5, aftercare_exit_intensity=exit_intensity))
+    assert w.B.status[0] == status  # intensity 0.5 after the decay: departs only below the threshold
 
 
 def test_aftercare_lasts_until_the_first_month_the_intensity_is_below_a_tenth(engine, kp):

@@ -41,18 +41,20 @@ def census_world():
 
 def test_census_counts_distinct_organisations_companies_and_sectors_of_live_partnerships(engine):
     c = census_world().census(engine)
-    root, size, orgs, companies, sectors, mask, active_bb, own = c[:8]
-    assert root.tolist() == [0, 0, 2, 2, -1]
-    assert size.tolist() == [2, 0, 2, 0, 0]
+    assert type(c).__name__ == "Census"
+    assert c.root.tolist() == [0, 0, 2, 2, -1]
+    assert c.size.tolist() == [2, 0, 2, 0, 0]
+    orgs, companies, sectors, mask = c.orgs, c.companies, c.sectors, c.sector_mask
     assert (orgs[0], companies[0], sectors[0], int(mask[0])) == (3, 2, 2, 0b011)  # company 6's pair has ended
     assert (orgs[2], companies[2], sectors[2], int(mask[2])) == (3, 2, 1, 0b100)  # two companies, one sector
-    assert (bool(active_bb[0]), bool(active_bb[2])) == (True, False)  # aftercare is not active
-    assert (own[0], own[2]) == pytest.approx((0.6, 0.8), abs=1e-15)
+    assert (bool(c.active_bb[0]), bool(c.active_bb[2])) == (True, False)  # aftercare is not active
+    assert (c.ownership_sum[0], c.ownership_sum[2]) == pytest.approx((0.6, 0.8), abs=1e-15)
 
 
 def test_census_groups_members_organisations_and_partnerships_per_organisation(engine):
     c = census_world().census(engine)
-    member_start, members, org_start, org_list, by_org_start, by_org = c[8:]
+    member_start, members, org_start, org_list = c.member_start, c.members, c.org_start, c.org_list
+    by_org_start, by_org = c.by_org_start, c.by_org
     assert members[member_start[0] : member_start[1]].tolist() == [0, 1]
     assert members[member_start[2] : member_start[3]].tolist() == [2, 3]
     assert sorted(org_list[org_start[0] : org_start[1]].tolist()) == [0, 2, 3]
@@ -74,11 +76,8 @@ def test_find_follows_a_chain_to_its_root_and_halves_the_path(fn):
 
 
 def merge(engine, w, p, t=0, region_start_pairs=None):
-    P = w.P
-    n_r = np.array([P.n] if region_start_pairs is None else region_start_pairs, np.int64)
-    return engine.merge(
-        t, SEED, p, P.n, P.parent, P.region, n_r, w.census(engine), np.empty(w.O.n, np.int64), w.events, w.count
-    )
+    n_r = np.array([w.P.n] if region_start_pairs is None else region_start_pairs, np.int64)
+    return engine.merge(t, SEED, p, w.P.view(), n_r, w.census(engine), w.events)
 
 
 def roots(w):
@@ -184,31 +183,13 @@ def test_each_pair_merges_with_m_times_affinity_times_multipliers_over_n_r(engin
 # ---------------------------------------------------------------------------------------------- recruitment
 
 
-def recruit(engine, w, p, t=0):
-    P, O = w.P, w.O
-    n = engine.recruit(
-        t,
-        SEED,
-        p,
-        P.n,
-        w.census(engine),
-        np.array([0, O.n], np.int64),
-        O.kind,
-        O.sectors,
-        P.parent,
-        P.region,
-        P.school,
-        P.company,
-        P.status,
-        P.bridge_builder,
-        P.start,
-        P.ownership,
-        w.B.status,
-        w.events,
-        w.count,
-    )
-    P.n = n
-    return n
+def recruit(engine, w, p, t=0, region_org_start=None):
+    """Run recruitment (one region of all organisations unless given); returns the partnership rows after it."""
+    starts = np.array([0, w.O.n] if region_org_start is None else region_org_start, np.int64)
+    before = w.P.n
+    recruited = engine.recruit(t, SEED, p, w.P.view(), w.O.view(), w.B.view(), starts, w.census(engine), w.events)
+    assert w.P.n == before + recruited  # the kernel advances the used rows itself
+    return w.P.n
 
 
 CERTAIN = {"recruitment_rate": 1.0, "max_recruitment": 1.0}
@@ -271,31 +252,9 @@ def test_newcomer_is_drawn_uniformly_from_same_sector_organisations_of_the_regio
     seen = set()
     for t in range(40):
         w = make_tiny(orgs=orgs, partnerships=[{"school": 0, "company": 1}])
-        P, O = w.P, w.O
-        P.n = engine.recruit(
-            t,
-            SEED,
-            kp(CERTAIN),
-            P.n,
-            w.census(engine),
-            np.array([0, 8, 9], np.int64),
-            O.kind,
-            O.sectors,
-            P.parent,
-            P.region,
-            P.school,
-            P.company,
-            P.status,
-            P.bridge_builder,
-            P.start,
-            P.ownership,
-            w.B.status,
-            w.events,
-            w.count,
-        )
-        assert P.n == 2
-        assert P.company[1] == [2, 3, 4, 5][below(SEED, S_RECRUIT_ORG, 0, t, 4)]
-        seen.add(int(P.company[1]))
+        assert recruit(engine, w, kp(CERTAIN), t=t, region_org_start=[0, 8, 9]) == 2
+        assert w.P.company[1] == [2, 3, 4, 5][below(SEED, S_RECRUIT_ORG, 0, t, 4)]
+        seen.add(int(w.P.company[1]))
     assert seen == {2, 3, 4, 5}
 
 
@@ -375,9 +334,8 @@ def test_coordination_penalty_is_pi_times_excess_organisations_capped(engine, kp
             coordination_penalty=0.03,
             max_coordination_penalty=0.3,
         ),
-        P.n,
+        P.view(),
         w.census(engine),
-        P.penalty,
     )
     expected = min(0.3, 0.03 * max(0, (k + 1) - capacity))
     assert P.penalty[:k] == pytest.approx([expected] * k, abs=1e-15)
@@ -387,8 +345,8 @@ def test_coordination_penalty_is_pi_times_excess_organisations_capped(engine, kp
 
 def test_coordination_values_by_hand(engine, kp):
     w = star(9)
-    engine.coordination(kp(), w.P.n, w.census(engine), w.P.penalty)
+    engine.coordination(kp(), w.P.view(), w.census(engine))
     assert w.P.penalty[0] == pytest.approx(0.03 * (10 - 6), abs=1e-15)  # 0.12
     w = star(19)
-    engine.coordination(kp(), w.P.n, w.census(engine), w.P.penalty)
+    engine.coordination(kp(), w.P.view(), w.census(engine))
     assert w.P.penalty[0] == 0.3  # 0.03 * 14 = 0.42 capped at pi_max

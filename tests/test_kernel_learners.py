@@ -23,30 +23,7 @@ CERTAIN = {"placement_rate": 1.0}  # with motivation 1 every unplaced learner tr
 
 
 def step(engine, w, p, t=3):
-    L, P, O = w.L, w.P, w.O
-    return engine.learners(
-        t,
-        SEED,
-        p,
-        L.school,
-        L.enrolled,
-        L.placement,
-        L.months_placed,
-        L.months_here,
-        L.motivation,
-        L.competence,
-        L.breadth,
-        L.hard,
-        P.status,
-        P.company,
-        P.placed,
-        P.health,
-        O.places,
-        O.hosted,
-        w.census(engine),
-        w.events,
-        w.count,
-    )
+    return engine.learners(t, SEED, p, w.L.view(), w.P.view(), w.O.view(), w.census(engine), w.events)
 
 
 def place(w, i, j, **values):

@@ -57,66 +57,12 @@ def pair_world(bb_status=0, intensity=1.0, **pair):
 
 
 def step(engine, w, p, t=40, census=None):
-    P, O, B = w.P, w.O, w.B
     census = w.census(engine) if census is None else census
-    engine.partnerships(
-        t,
-        SEED,
-        p,
-        P.n,
-        P.status,
-        P.school,
-        P.company,
-        P.bridge_builder,
-        P.end,
-        P.cause,
-        P.placed,
-        P.contacts,
-        P.consultation,
-        P.ownership,
-        P.mission,
-        P.value,
-        P.health,
-        P.penalty,
-        P.start_terms,
-        P.contact_loss,
-        O.places,
-        O.board,
-        O.leaders,
-        O.floor,
-        B.status,
-        B.intensity,
-        census,
-        w.events,
-        w.count,
-    )
+    engine.partnerships(t, SEED, p, w.P.view(), w.O.view(), w.B.view(), census, w.events)
 
 
 def init(engine, w, p, lo=0):
-    P, O, B = w.P, w.O, w.B
-    engine.init_partnerships(
-        lo,
-        P.n,
-        SEED,
-        p,
-        P.school,
-        P.company,
-        P.bridge_builder,
-        P.contacts,
-        P.consultation,
-        P.ownership,
-        P.mission,
-        P.value,
-        P.health,
-        P.penalty,
-        P.start_terms,
-        P.contact_loss,
-        O.board,
-        O.leaders,
-        O.floor,
-        B.status,
-        B.intensity,
-    )
+    engine.init_partnerships(lo, SEED, p, w.P.view(), w.O.view(), w.B.view())
 
 
 def test_one_month_of_an_isolated_pair_by_hand(engine, kp):

@@ -2,7 +2,9 @@
 
 import pytest
 
+from ecosim.kernels import kernel_params
 from ecosim.kernels.codes import ENDED, STALLED
+from ecosim.parameters import Parameters
 from tiny import company, make_tiny, school
 
 
@@ -26,9 +28,9 @@ def world():
     )
 
 
-def step(engine, w, t, interval):
-    P, O = w.P, w.O
-    return engine.reflection(t, interval, P.n, P.status, P.school, P.company, P.mission, O.leaders, O.leaders_start)
+def step(engine, w, t, interval, **params):
+    p = kernel_params(Parameters(evaluation_interval=interval, **params))
+    return engine.reflection(t, p, w.P.view(), w.O.view())
 
 
 def test_session_restores_half_the_mission_gap_of_live_partnerships(engine):
@@ -55,6 +57,13 @@ def test_no_session_outside_multiples_of_the_interval(engine, t):
 def test_sessions_happen_exactly_in_months_k_2k_3k(engine):
     held = [t for t in range(40) if step(engine, world(), t, 9)]
     assert held == [9, 18, 27, 36]
+
+
+def test_recovery_share_is_the_reflection_recovery_parameter(engine):
+    w = world()
+    step(engine, w, 6, 6, reflection_recovery=0.25)
+    assert w.P.mission[:3] == pytest.approx([0.6 + 0.25 * 0.4, 0.3 + 0.25 * 0.7, 0.5], abs=1e-15)
+    assert w.O.leaders[0] == pytest.approx(0.4 + 0.25 * 0.2, abs=1e-15)
 
 
 def test_interval_zero_switches_evaluation_off(engine):

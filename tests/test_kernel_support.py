@@ -10,23 +10,7 @@ ONLY_BOOSTS = {"erosion": 0.0, "leaders_pull": 0.0, "diffusion": 0.0}
 
 
 def step(engine, w, p):
-    O, P, B = w.O, w.P, w.B
-    engine.support(
-        p,
-        O.kind,
-        O.board,
-        O.leaders,
-        O.floor,
-        O.commitment,
-        O.demand,
-        P.n,
-        P.status,
-        P.school,
-        P.company,
-        P.bridge_builder,
-        B.status,
-        B.intensity,
-    )
+    engine.support(p, w.O.view(), w.P.view(), w.B.view())
 
 
 def layers(w, o):

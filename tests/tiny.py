@@ -1,16 +1,32 @@
 """Tiny hand-built worlds for the kernel tests: tables with exactly the World's dtypes.
 
 Rows are given as dicts; anything not given takes a plain default (listed below), so a
-test states only the values its hand computation uses.
+test states only the values its hand computation uses. Kernels take the tables' views
+(``w.P.view()``) and the event log ``w.events``.
+
+Also here: :class:`RecordingEngine`, an engine that notes every kernel call it passes on.
 """
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ecosim.build import BRIDGE_BUILDER_COLUMNS, LEARNER_COLUMNS, ORGANISATION_COLUMNS, PARTNERSHIP_COLUMNS
-from ecosim.kernels import Engine
+from ecosim.build import (
+    BRIDGE_BUILDER_COLUMNS,
+    EVENT_COLUMNS,
+    LEARNER_COLUMNS,
+    ORGANISATION_COLUMNS,
+    PARTNERSHIP_COLUMNS,
+    BridgeBuildersView,
+    EventsView,
+    LearnersView,
+    OrganisationsView,
+    PartnershipsView,
+)
+from ecosim.kernels import KERNELS, Engine
 from ecosim.kernels.codes import ACTIVE, BB_ACTIVE, COMPANY, PROGRAMME, SCHOOL
+from ecosim.kernels.ecosystems import Census
 from ecosim.world import Table
 
 SECTOR_BITS = {"A": 1, "B": 2, "C": 4, "D": 8}
@@ -75,25 +91,26 @@ def company(sector: str = "A", places: int = 10, **values) -> dict:
 
 @dataclass
 class Tiny:
-    """Organisations O, partnerships P, bridge-builders B, learners L, and an event log."""
+    """Organisations O, partnerships P, bridge-builders B, learners L, and an event log E."""
 
     O: Table
     P: Table
     B: Table
     L: Table
-    events: np.ndarray = field(default_factory=lambda: np.zeros((256, 5), np.int32))
-    count: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    E: Table = field(default_factory=lambda: Table(EVENT_COLUMNS, 256, view=EventsView))
 
-    def census(self, engine: Engine) -> tuple:
+    @property
+    def events(self) -> tuple:
+        """The event log as kernels take it (the events view)."""
+        return self.E.view()
+
+    def census(self, engine: Engine) -> Census:
         """The census kernel on these tables."""
-        P, O, B = self.P, self.O, self.B
-        return engine.census(
-            P.n, P.parent, P.status, P.school, P.company, P.bridge_builder, P.ownership, B.status, O.sectors, O.kind
-        )
+        return engine.census(self.P.view(), self.O.view(), self.B.view())
 
     def logged(self) -> list[tuple[int, ...]]:
         """The event rows written so far, as tuples (month, kind, entity, other, cause)."""
-        return [tuple(int(x) for x in row) for row in self.events[: self.count[0]]]
+        return [tuple(int(x) for x in row) for row in self.E.row[: self.E.n]]
 
 
 def _fill(table: Table, rows: list[dict], defaults: dict) -> None:
@@ -113,15 +130,49 @@ def make_tiny(orgs, partnerships=(), bridge_builders=(), learners=()) -> Tiny:
     orgs = [{**ORG_DEFAULTS, **o} for o in orgs]
     for o in orgs:
         o.setdefault("leaders_start", o["leaders"])
-    O = Table(ORGANISATION_COLUMNS, len(orgs))
+    O = Table(ORGANISATION_COLUMNS, len(orgs), view=OrganisationsView)
     _fill(O, orgs, {})
     P = Table(
-        PARTNERSHIP_COLUMNS, len(partnerships) + 8, fill={"end": -1, "cause": -1, "bridge_builder": -1, "parent": -1}
+        PARTNERSHIP_COLUMNS,
+        len(partnerships) + 8,
+        fill={"end": -1, "cause": -1, "bridge_builder": -1, "parent": -1},
+        view=PartnershipsView,
     )
     P.parent[:] = np.arange(P.capacity)
     _fill(P, list(partnerships), PARTNERSHIP_DEFAULTS)
-    B = Table(BRIDGE_BUILDER_COLUMNS, len(bridge_builders))
+    B = Table(BRIDGE_BUILDER_COLUMNS, len(bridge_builders), view=BridgeBuildersView)
     _fill(B, list(bridge_builders), BRIDGE_BUILDER_DEFAULTS)
-    L = Table(LEARNER_COLUMNS, len(learners))
+    L = Table(LEARNER_COLUMNS, len(learners), view=LearnersView)
     _fill(L, list(learners), LEARNER_DEFAULTS)
     return Tiny(O, P, B, L)
+
+
+KERNEL_NAMES = frozenset(kernel.__name__ for kernel in KERNELS)
+
+
+class RecordingEngine:
+    """An engine that passes every kernel call on to `engine` and notes it in `calls`.
+
+    Each call is noted as (kernel name, arguments); with `copies`, the arguments are deep
+    copies taken before the call (the state the kernel saw), otherwise None.
+    """
+
+    def __init__(self, engine: Engine, copies: bool = False):
+        self.engine, self.copies = engine, copies
+        self.calls: list[tuple[str, tuple | None]] = []
+
+    @property
+    def name(self) -> str:
+        """The wrapped engine's name."""
+        return self.engine.name
+
+    def __getattr__(self, name: str):
+        kernel = getattr(self.engine, name)
+        if name not in KERNEL_NAMES:
+            return kernel
+
+        def noted(*args):
+            self.calls.append((name, copy.deepcopy(args) if self.copies else None))
+            return kernel(*args)
+
+        return noted

@@ -7,16 +7,18 @@ the same world, and strategies that change a share (demand, consultation, partne
 change only the entities whose draw falls between the two shares.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from ecosim.kernels import Engine, KernelParams, kernel_params
 from ecosim.kernels.codes import BB_ACTIVE, COMPANY, PARTNER, PROGRAMME, S_BUILD, SCHOOL
+from ecosim.kernels.ecosystems import Census
+from ecosim.kernels.learners import COHORT_INTERVAL, PROGRAMME_MONTHS
 from ecosim.parameters import Parameters
 from ecosim.rng import key, uniform
 from ecosim.scenario import Region, Scenario, region_names
-from ecosim.world import Table
+from ecosim.world import Table, view_type
 
 ORGANISATION_COLUMNS = {
     "kind": ("i1", ()),
@@ -67,6 +69,13 @@ LEARNER_COLUMNS = {
 }
 EVENT_COLUMNS = {"row": ("i4", (5,))}
 
+# The views kernels take (world.Table.view): one namedtuple class per table, made here once.
+OrganisationsView = view_type("OrganisationsView", ORGANISATION_COLUMNS, __name__)
+BridgeBuildersView = view_type("BridgeBuildersView", BRIDGE_BUILDER_COLUMNS, __name__)
+PartnershipsView = view_type("PartnershipsView", PARTNERSHIP_COLUMNS, __name__)
+LearnersView = view_type("LearnersView", LEARNER_COLUMNS, __name__)
+EventsView = view_type("EventsView", EVENT_COLUMNS, __name__)
+
 # what each build draw is for (the `step` key of the S_BUILD stream)
 (
     W_BOARD,
@@ -104,8 +113,12 @@ class World:
     org_names: list[str]
     bb_names: list[str]
     month: int = 0
-    event_count: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
-    census: tuple = ()
+    census: Census | tuple = ()  # the latest census of ecosystems (kernels/ecosystems.py), () before the first
+
+    @property
+    def event_count(self) -> np.ndarray:
+        """Events logged so far: the one-element array the kernels count in (the events view's `used`)."""
+        return self.events.view().used
 
     def state_bytes(self) -> int:
         """Bytes of array state held by all tables."""
@@ -259,17 +272,22 @@ def build_world(
     for region in scenario.regions:
         for name in region_names(region):
             b.add_region(region, name)
-    organisations = Table(ORGANISATION_COLUMNS, len(b.org_names))
+    organisations = Table(ORGANISATION_COLUMNS, len(b.org_names), view=OrganisationsView)
     organisations.n = len(b.org_names)
     for name, values in b.orgs.items():
         getattr(organisations, name)[:] = values
-    bridge_builders = Table(BRIDGE_BUILDER_COLUMNS, len(b.bbs), fill={"intensity": 1.0, "status": BB_ACTIVE})
+    bridge_builders = Table(
+        BRIDGE_BUILDER_COLUMNS, len(b.bbs), fill={"intensity": 1.0, "status": BB_ACTIVE}, view=BridgeBuildersView
+    )
     bridge_builders.n = len(b.bbs)
     if b.bbs:
         bridge_builders.region[:], bridge_builders.payer[:] = np.array(b.bbs).T
     n_pairs = len(b.pairs)
     partnerships = Table(
-        PARTNERSHIP_COLUMNS, max(16, 2 * n_pairs), fill={"end": -1, "cause": -1, "bridge_builder": -1, "parent": -1}
+        PARTNERSHIP_COLUMNS,
+        max(16, 2 * n_pairs),
+        fill={"end": -1, "cause": -1, "bridge_builder": -1, "parent": -1},
+        view=PartnershipsView,
     )
     partnerships.n = n_pairs
     if n_pairs:
@@ -279,11 +297,11 @@ def build_world(
     partnerships.parent[:] = np.arange(partnerships.capacity)
     partnerships.ownership[:n_pairs] = parameters.initial_ownership
     learner_school = np.repeat(np.arange(len(b.org_names), dtype=np.int32), organisations.learners)
-    learners = Table(LEARNER_COLUMNS, len(learner_school))
+    learners = Table(LEARNER_COLUMNS, len(learner_school), view=LearnersView)
     learners.n = len(learner_school)
     learners.school[:] = learner_school
     _stagger_cohorts(learners, organisations.learners)
-    events = Table(EVENT_COLUMNS, 1024)
+    events = Table(EVENT_COLUMNS, 1024, view=EventsView)
     world = World(
         scenario,
         parameters,
@@ -300,25 +318,16 @@ def build_world(
         b.org_names,
         b.bb_names,
     )
-    L = learners
-    engine.enrol_all(
-        seed,
-        world.params,
-        L.enrolled,
-        L.placement,
-        L.months_placed,
-        L.months_here,
-        L.motivation,
-        L.competence,
-        L.breadth,
-        L.hard,
-    )
+    engine.enrol_all(seed, world.params, learners.view())
     return world
 
 
+assert PROGRAMME_MONTHS == 2 * COHORT_INTERVAL, "_stagger_cohorts starts exactly two cohorts"
+
+
 def _stagger_cohorts(learners: Table, per_school: np.ndarray) -> None:
-    """Two cohorts per school: the first half enrolled a year before month 0, the rest at 0."""
+    """Two cohorts per school: the first half enrolled one cohort interval (a year) before month 0, the rest at 0."""
     start = 0
     for count in per_school:
-        learners.enrolled[start : start + count // 2] = -12
+        learners.enrolled[start : start + count // 2] = -COHORT_INTERVAL
         start += count

@@ -45,7 +45,10 @@ class Parameters(BaseModel):
     )
     aftercare: bool = param(False, "switch", "a leaving bridge-builder enters aftercare instead of departing")
     aftercare_decay: float = param(
-        0.10, "1/month", "[delta_a] decay of intensity in aftercare; departs below 0.1", **UNIT
+        0.10, "1/month", "[delta_a] decay of intensity in aftercare; departs below aftercare_exit_intensity", **UNIT
+    )
+    aftercare_exit_intensity: float = param(
+        0.1, "share", "[i_min] a bridge-builder in aftercare departs once its intensity falls below this", **UNIT
     )
     handover_rate: float = param(0.02, "1/month", "[h] ownership gained per month: O += h*i*(1-O)", **UNIT)
     initial_ownership: float = param(0.1, "share", "[O0] the team's ownership at the start", **UNIT)
@@ -73,6 +76,9 @@ class Parameters(BaseModel):
 
     # 4. Reflection
     evaluation_interval: int = param(0, "months", "[k_e] months between evaluation sessions; 0 is off", ge=0)
+    reflection_recovery: float = param(
+        0.5, "share", "[r] share of the gap a session closes: M += r*(1-M), leaders L += r*(L_start-L)", **UNIT
+    )
 
     # 5. Partnership health and ending
     initial_mission: float = param(0.8, "share", "[M0] shared mission at the start", **UNIT)

@@ -1,9 +1,14 @@
 """The monthly schedule: which kernel runs when, in one place (docs/ODD.md §3).
 
-`SCHEDULE` is the plan as data (print it with ``ecosim schedule``); :func:`advance` runs
-one month of it on a World.
+:data:`SCHEDULE` is the month as data: one :class:`Step` per kernel call, in order, the
+three censuses of ecosystems included. :func:`advance` runs its steps on a World, and
+``ecosim schedule`` prints the same steps, so the printed plan is the one that runs. The
+last step, the record, is made by the caller (``record.Recorder.record``) after
+:func:`advance` returns.
 """
 
+from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,225 +16,273 @@ import numpy as np
 from ecosim.build import World
 from ecosim.kernels import Engine
 
-SCHEDULE = (
-    ("1", "funding", "funding_level", "f(t): 1 before T, linear taper over n months, 0 after"),
+
+@dataclass
+class MonthStats:
+    """What the kernels of one month report beyond the state (for indicators and costs).
+
+    The steps fill it in as they run; `first_new` is the first partnership row the month
+    formed (the rows from it on are completed by step 6d).
+    """
+
+    funding: float = 0.0
+    sessions: int = 0
+    merges: int = 0
+    recruits: int = 0
+    large_ecosystems: int = 0
+    graduates: int = 0
+    graduates_placed: int = 0
+    graduate_competence: float = 0.0
+    graduate_breadth: float = 0.0
+    placements: int = 0
+    hard_placements: int = 0
+    first_new: int = 0
+
+
+Arguments = Callable[[World, MonthStats], tuple]
+Keep = Callable[[World, MonthStats, object], None]
+
+
+def _ignore(world: World, month: MonthStats, result: object) -> None:
+    """For a kernel whose effect is all in the arrays it writes."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One kernel call of the month.
+
+    `arguments` builds the call from the world as the previous step left it (making any room
+    the kernel needs first); `keep` stores what the kernel returns. A step without
+    `arguments` is not run by :func:`advance` (the record, made by its caller).
+    """
+
+    number: str
+    process: str
+    kernel: str  # the Engine's kernel (kernels.KERNELS) it calls
+    what: str
+    arguments: Arguments | None
+    keep: Keep = _ignore
+
+    def run(self, world: World, engine: Engine, month: MonthStats) -> None:
+        """Call the kernel on the world and keep its result in `month`."""
+        self.keep(world, month, getattr(engine, self.kernel)(*self.arguments(world, month)))
+
+
+Views = namedtuple("Views", "O B P L E")
+"""Organisations, bridge-builders, partnerships, learners and events, as the kernels take them."""
+
+
+def _views(world: World) -> Views:
+    return Views(
+        world.organisations.view(),
+        world.bridge_builders.view(),
+        world.partnerships.view(),
+        world.learners.view(),
+        world.events.view(),
+    )
+
+
+def _funding(world: World, month: MonthStats) -> tuple:
+    return world.month, world.params.funding_end, world.params.funding_taper
+
+
+def _bridge_builders(world: World, month: MonthStats) -> tuple:
+    v = _views(world)
+    return world.month, world.seed, month.funding, world.params, v.B, v.P, v.O, v.E
+
+
+def _support(world: World, month: MonthStats) -> tuple:
+    v = _views(world)
+    return world.params, v.O, v.P, v.B
+
+
+def _reflection(world: World, month: MonthStats) -> tuple:
+    v = _views(world)
+    return world.month, world.params, v.P, v.O
+
+
+def _partnerships(world: World, month: MonthStats) -> tuple:
+    v = _views(world)
+    return world.month, world.seed, world.params, v.P, v.O, v.B, world.census, v.E
+
+
+def _census(world: World, month: MonthStats) -> tuple:
+    v = _views(world)
+    return v.P, v.O, v.B
+
+
+def _merge(world: World, month: MonthStats) -> tuple:
+    v = _views(world)
+    return world.month, world.seed, world.params, v.P, world.region_start_pairs, world.census, v.E
+
+
+def _recruit(world: World, month: MonthStats) -> tuple:
+    world.partnerships.reserve(int(np.count_nonzero(world.census.size)))  # at most one recruit per live ecosystem
+    month.first_new = world.partnerships.n
+    v = _views(world)
+    return world.month, world.seed, world.params, v.P, v.O, v.B, world.region_org_start, world.census, v.E
+
+
+def _coordination(world: World, month: MonthStats) -> tuple:
+    return world.params, world.partnerships.view(), world.census
+
+
+def _new_partnerships(world: World, month: MonthStats) -> tuple:
+    v = _views(world)
+    return month.first_new, world.seed, world.params, v.P, v.O, v.B
+
+
+def _learners(world: World, month: MonthStats) -> tuple:
+    v = _views(world)
+    return world.month, world.seed, world.params, v.L, v.P, v.O, world.census, v.E
+
+
+def _keep_census(world: World, month: MonthStats, census: object) -> None:
+    world.census = census
+
+
+def _keep_learners(world: World, month: MonthStats, report: object) -> None:
     (
+        month.graduates,
+        month.graduates_placed,
+        month.graduate_competence,
+        month.graduate_breadth,
+        month.placements,
+        month.hard_placements,
+    ) = report
+
+
+def _keep(field: str) -> Keep:
+    """Keep the kernel's result as `field`, a plain int or float like the field's default (not a NumPy scalar)."""
+
+    def keep(world: World, month: MonthStats, result: object) -> None:
+        setattr(month, field, type(getattr(month, field))(result))
+
+    return keep
+
+
+CENSUS_WHAT = "ecosystems of the live partnerships, "
+COORDINATION = Step(
+    "6c",
+    "coordination",
+    "coordination",
+    "penalty min(pi_max, pi max(0, organisations - capacity)), felt next month",
+    _coordination,
+    _keep("large_ecosystems"),
+)
+NEW_PARTNERSHIPS = Step(
+    "6d",
+    "new partnerships",
+    "init_partnerships",
+    "recruits start with M0, V0, drawn contacts, H = H*",
+    _new_partnerships,
+)
+CENSUS_AFTER_RECRUITMENT = Step(
+    "6c",
+    "census",
+    "census",
+    CENSUS_WHAT + "after recruitment (for 6c, 6d, 7, the record, next month's 5)",
+    _census,
+    _keep_census,
+)
+
+SCHEDULE = (
+    Step(
+        "1",
+        "funding",
+        "funding_level",
+        "f(t): 1 before T, linear taper over n months, 0 after",
+        _funding,
+        _keep("funding"),
+    ),
+    Step(
         "2",
         "bridge-builders",
         "bridge_builders",
         "leave (q(1-f), q_p) or aftercare; handover O += h i (1-O); departure shock",
+        _bridge_builders,
     ),
-    ("3", "support", "support", "erosion, leaders' pull, diffusion, demand signal, bridge-builder energy"),
-    ("4", "reflection", "reflection", "every k_e months: M += (1-M)/2, leaders recover half their gap"),
-    (
+    Step(
+        "3",
+        "support",
+        "support",
+        "erosion, leaders' pull, diffusion, demand signal, bridge-builder energy",
+        _support,
+    ),
+    Step(
+        "4",
+        "reflection",
+        "reflection",
+        "every k_e months: M += r(1-M), leaders recover the share r of their gap",
+        _reflection,
+        _keep("sessions"),
+    ),
+    Step(
         "5",
         "partnerships",
         "partnerships",
         "mission drift, value, health towards H*, contact shock, stall / reactivate / end",
+        _partnerships,
     ),
-    ("6a", "merging", "merge", "pairs of live ecosystems of a region merge with p_ij = m A_ij B_ij / n_r"),
-    ("6b", "recruitment", "recruit", "an ecosystem recruits an organisation with min(rho_max, rho * organisations)"),
-    ("6c", "coordination", "coordination", "penalty min(pi_max, pi max(0, organisations - capacity)), felt next month"),
-    ("6d", "new partnerships", "init_partnerships", "recruits start with M0, V0, drawn contacts, H = H*"),
-    ("7", "learners", "learners", "graduation, release, placement (outreach), learning, rotation"),
-    ("8", "record", "indicators", "indicators of the month and the event log"),
+    Step("6a", "census", "census", CENSUS_WHAT + "after this month's endings (for merging)", _census, _keep_census),
+    Step(
+        "6a",
+        "merging",
+        "merge",
+        "pairs of live ecosystems of a region merge with p_ij = m A_ij B_ij / n_r",
+        _merge,
+        _keep("merges"),
+    ),
+    Step("6b", "census", "census", CENSUS_WHAT + "after the merges (for recruitment)", _census, _keep_census),
+    Step(
+        "6b",
+        "recruitment",
+        "recruit",
+        "an ecosystem recruits an organisation with min(rho_max, rho * organisations)",
+        _recruit,
+        _keep("recruits"),
+    ),
+    CENSUS_AFTER_RECRUITMENT,
+    COORDINATION,
+    NEW_PARTNERSHIPS,
+    Step(
+        "7",
+        "learners",
+        "learners",
+        "graduation, release, placement (outreach), learning, rotation",
+        _learners,
+        _keep_learners,
+    ),
+    Step("8", "record", "indicators", "indicators of the month and the event log (record.py, after advance)", None),
 )
+"""One month, step by step: what `advance` runs (all but the record) and `ecosim schedule` prints."""
 
+INITIALISATION = (CENSUS_AFTER_RECRUITMENT, COORDINATION, NEW_PARTNERSHIPS)
+"""Completing the starting partnerships: the steps that complete a month's recruits, from row 0."""
 
-@dataclass
-class MonthStats:
-    """What the kernels of one month report beyond the state (for indicators and costs)."""
-
-    funding: float
-    sessions: int
-    merges: int
-    recruits: int
-    large_ecosystems: int
-    graduates: int
-    graduates_placed: int
-    graduate_competence: float
-    graduate_breadth: float
-    placements: int
-    hard_placements: int
-
-
-def _census(world: World, engine: Engine) -> tuple:
-    O, B, P = world.organisations, world.bridge_builders, world.partnerships
-    return engine.census(
-        P.n, P.parent, P.status, P.school, P.company, P.bridge_builder, P.ownership, B.status, O.sectors, O.kind
-    )
-
-
-def _complete(world: World, engine: Engine, lo: int) -> int:
-    """Census, coordination penalty, then initialise partnership rows lo.. ; returns large ecosystems."""
-    O, B, P, p = world.organisations, world.bridge_builders, world.partnerships, world.params
-    world.census = _census(world, engine)
-    large = engine.coordination(p, P.n, world.census, P.penalty)
-    engine.init_partnerships(
-        lo,
-        P.n,
-        world.seed,
-        p,
-        P.school,
-        P.company,
-        P.bridge_builder,
-        P.contacts,
-        P.consultation,
-        P.ownership,
-        P.mission,
-        P.value,
-        P.health,
-        P.penalty,
-        P.start_terms,
-        P.contact_loss,
-        O.board,
-        O.leaders,
-        O.floor,
-        B.status,
-        B.intensity,
-    )
-    return large
+LEARNERS = SCHEDULE[-2]
 
 
 def learners_month(world: World, engine: Engine) -> tuple:
     """Process 7 for month `world.month` (the clock is not moved); returns the kernel's report."""
-    O, P, L = world.organisations, world.partnerships, world.learners
-    return engine.learners(
-        world.month,
-        world.seed,
-        world.params,
-        L.school,
-        L.enrolled,
-        L.placement,
-        L.months_placed,
-        L.months_here,
-        L.motivation,
-        L.competence,
-        L.breadth,
-        L.hard,
-        P.status,
-        P.company,
-        P.placed,
-        P.health,
-        O.places,
-        O.hosted,
-        world.census,
-        world.events.row,
-        world.event_count,
-    )
+    return engine.learners(*LEARNERS.arguments(world, MonthStats()))
 
 
 def initialise(world: World, engine: Engine) -> None:
     """Give the starting partnerships their penalties, draws and health (H = H*)."""
-    _complete(world, engine, 0)
+    month = MonthStats(first_new=0)
+    for step in INITIALISATION:
+        step.run(world, engine, month)
 
 
 def advance(world: World, engine: Engine) -> MonthStats:
     """Run month `world.month` of the schedule and move the clock on."""
-    t, p, seed = world.month, world.params, world.seed
-    O, B, P, E = world.organisations, world.bridge_builders, world.partnerships, world.events
-    E.reserve(4 * P.n + 2 * B.n + 16)  # a month logs at most 3 per partnership, 2 per bridge-builder, 1 graduation
-    ev, count = E.row, world.event_count
-    f = engine.funding_level(t, p.funding_end, p.funding_taper)
-    engine.bridge_builders(
-        t,
-        seed,
-        f,
-        p,
-        B.payer,
-        B.status,
-        B.intensity,
-        P.n,
-        P.status,
-        P.bridge_builder,
-        P.school,
-        P.company,
-        P.ownership,
-        P.health,
-        O.floor,
-        ev,
-        count,
-    )
-    engine.support(
-        p,
-        O.kind,
-        O.board,
-        O.leaders,
-        O.floor,
-        O.commitment,
-        O.demand,
-        P.n,
-        P.status,
-        P.school,
-        P.company,
-        P.bridge_builder,
-        B.status,
-        B.intensity,
-    )
-    sessions = engine.reflection(
-        t, p.evaluation_interval, P.n, P.status, P.school, P.company, P.mission, O.leaders, O.leaders_start
-    )
-    engine.partnerships(
-        t,
-        seed,
-        p,
-        P.n,
-        P.status,
-        P.school,
-        P.company,
-        P.bridge_builder,
-        P.end,
-        P.cause,
-        P.placed,
-        P.contacts,
-        P.consultation,
-        P.ownership,
-        P.mission,
-        P.value,
-        P.health,
-        P.penalty,
-        P.start_terms,
-        P.contact_loss,
-        O.places,
-        O.board,
-        O.leaders,
-        O.floor,
-        B.status,
-        B.intensity,
-        world.census,
-        ev,
-        count,
-    )
-    scratch = np.empty(O.n, np.int64)
-    merges = engine.merge(
-        t, seed, p, P.n, P.parent, P.region, world.region_start_pairs, _census(world, engine), scratch, ev, count
-    )
-    after_merge = _census(world, engine)
-    P.reserve(int(np.count_nonzero(after_merge[1])))
-    lo = P.n
-    P.n = engine.recruit(
-        t,
-        seed,
-        p,
-        P.n,
-        after_merge,
-        world.region_org_start,
-        O.kind,
-        O.sectors,
-        P.parent,
-        P.region,
-        P.school,
-        P.company,
-        P.status,
-        P.bridge_builder,
-        P.start,
-        P.ownership,
-        B.status,
-        ev,
-        count,
-    )
-    large = _complete(world, engine, lo)
-    learned = learners_month(world, engine)
-    E.n = int(count[0])  # the kernels count their events in event_count
+    P, B = world.partnerships, world.bridge_builders
+    # room for the month's events: at most 3 per partnership, 2 per bridge-builder and 1 graduation
+    world.events.reserve(4 * P.n + 2 * B.n + 16)
+    month = MonthStats()
+    for step in SCHEDULE:
+        if step.arguments is not None:
+            step.run(world, engine, month)
     world.month += 1
-    return MonthStats(f, sessions, merges, P.n - lo, large, *learned)
+    return month

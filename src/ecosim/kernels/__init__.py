@@ -1,8 +1,14 @@
 """Numba kernels, one module per process of the monthly schedule (docs/ODD.md §3).
 
 Every kernel is a pure function of arrays and scalars that updates arrays in place: no
-I/O, no clock, no global state, randomness only through :mod:`ecosim.rng`. An
-:class:`Engine` hands out either the compiled kernels or the same functions uncompiled.
+I/O, no clock, no global state, randomness only through :mod:`ecosim.rng`. A table comes
+in as its view (``P.health[i]``; ``world.Table.view``), and each kernel declares the arrays
+it writes (``kernel.writes``, from :func:`ecosim.kernels.events.writes`). An :class:`Engine`
+hands out either the compiled kernels or the same functions uncompiled.
+
+This package imports its kernel modules, not their functions, so that
+``ecosim.kernels.partnerships`` is always the module (several kernels share their module's
+name); the kernels are reached through :data:`KERNELS` or an :class:`Engine`.
 """
 
 import functools
@@ -14,31 +20,34 @@ from collections.abc import Callable
 import numpy as np
 from numba.core.dispatcher import Dispatcher
 
-from ecosim.kernels.bridge_builders import bridge_builders
-from ecosim.kernels.ecosystems import census, coordination, merge, recruit
-from ecosim.kernels.funding import funding_level
-from ecosim.kernels.indicators import indicators
-from ecosim.kernels.learners import enrol_all, learners
-from ecosim.kernels.partnerships import init_partnerships, partnerships
-from ecosim.kernels.reflection import reflection
-from ecosim.kernels.support import support
+from ecosim.kernels import (
+    bridge_builders,
+    ecosystems,
+    funding,
+    indicators,
+    learners,
+    partnerships,
+    reflection,
+    support,
+)
 from ecosim.parameters import Parameters
 
 KERNELS = (
-    funding_level,
-    bridge_builders,
-    support,
-    reflection,
-    partnerships,
-    census,
-    merge,
-    recruit,
-    coordination,
-    init_partnerships,
-    learners,
-    enrol_all,
-    indicators,
+    funding.funding_level,
+    bridge_builders.bridge_builders,
+    support.support,
+    reflection.reflection,
+    partnerships.partnerships,
+    ecosystems.census,
+    ecosystems.merge,
+    ecosystems.recruit,
+    ecosystems.coordination,
+    partnerships.init_partnerships,
+    learners.learners,
+    learners.enrol_all,
+    indicators.indicators,
 )
+"""Every kernel an Engine hands out, by its function name (``engine.partnerships``)."""
 
 ENGINES = ("numba", "python")
 

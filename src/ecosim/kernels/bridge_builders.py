@@ -13,76 +13,59 @@ from ecosim.kernels.codes import (
     PROGRAMME,
     S_BB_LEAVE,
 )
-from ecosim.kernels.events import clamp, log_event
+from ecosim.kernels.events import EVENT_LOG, clamp, log_event, writes
 from ecosim.rng import uniform
 
 
+@writes("B.status", "B.intensity", "P.ownership", "P.health", "O.floor", *EVENT_LOG)
 @njit(cache=True)
-def bridge_builders(
-    t,
-    seed,
-    f,
-    p,
-    bb_payer,
-    bb_status,
-    bb_intensity,
-    n,
-    pp_status,
-    pp_bridge_builder,
-    pp_school,
-    pp_company,
-    ownership,
-    health,
-    floor,
-    events,
-    count,
-):
+def bridge_builders(t, seed, f, p, B, P, O, events):
     """One month of bridge-builders.
 
     Leaving: an active programme-paid bridge-builder leaves with probability q*(1 - f), a
     partner-paid one with q_p; under aftercare it enters aftercare instead of departing.
-    In aftercare, i *= (1 - delta_a) and it departs once i < 0.1.
+    In aftercare, i *= (1 - delta_a) and it departs once i < i_min (aftercare_exit_intensity).
     Handover: every live partnership served by a non-departed one gets O += h*i*(1 - O).
     Departure: each partnership it served takes s = sigma*(1 - O)*i (i before the decay):
     H -= s and the floor support of its school and company is multiplied by (1 - s).
 
     Args:
-        bb_payer, bb_status (int8[B]), bb_intensity (float64[B]): bridge-builders, updated.
-        pp_*: partnership columns (n used rows); ownership, health (float64) updated.
-        floor: float64[organisations], updated.
+        t, seed, f, p: month, seed, funding level f(t), KernelParams.
+        B, P, O: views of the bridge-builders, partnerships (P.used rows) and organisations.
+        events: the event log (bridge-builders entering aftercare or leaving).
 
     """
-    nb = bb_status.shape[0]
+    nb = B.status.shape[0]
     shock_intensity = np.zeros(nb)
     departing = np.zeros(nb, np.bool_)
     for b in range(nb):
-        if bb_status[b] == BB_ACTIVE:
-            rate = p.leave_rate * (1.0 - f) if bb_payer[b] == PROGRAMME else p.partner_turnover
+        if B.status[b] == BB_ACTIVE:
+            rate = p.leave_rate * (1.0 - f) if B.payer[b] == PROGRAMME else p.partner_turnover
             if uniform(seed, S_BB_LEAVE, b, t) < rate:
                 if p.aftercare:
-                    bb_status[b] = BB_AFTERCARE
-                    log_event(events, count, t, EV_AFTERCARE, b, -1, -1)
+                    B.status[b] = BB_AFTERCARE
+                    log_event(events, t, EV_AFTERCARE, b, -1, -1)
                 else:
                     departing[b] = True
-                    shock_intensity[b] = bb_intensity[b]
-        elif bb_status[b] == BB_AFTERCARE:
-            before = bb_intensity[b]
-            bb_intensity[b] = before * (1.0 - p.aftercare_decay)
-            if bb_intensity[b] < 0.1:
+                    shock_intensity[b] = B.intensity[b]
+        elif B.status[b] == BB_AFTERCARE:
+            before = B.intensity[b]
+            B.intensity[b] = before * (1.0 - p.aftercare_decay)
+            if B.intensity[b] < p.aftercare_exit_intensity:
                 departing[b] = True
                 shock_intensity[b] = before
     for b in range(nb):
         if departing[b]:
-            bb_status[b] = BB_DEPARTED
-            log_event(events, count, t, EV_BB_LEFT, b, -1, -1)
-    for i in range(n):
-        b = pp_bridge_builder[i]
-        if b < 0 or pp_status[i] == ENDED:
+            B.status[b] = BB_DEPARTED
+            log_event(events, t, EV_BB_LEFT, b, -1, -1)
+    for i in range(P.used[0]):
+        b = P.bridge_builder[i]
+        if b < 0 or P.status[i] == ENDED:
             continue
         if departing[b]:
-            s = p.departure_shock * (1.0 - ownership[i]) * shock_intensity[b]
-            health[i] = clamp(health[i] - s)
-            floor[pp_school[i]] = clamp(floor[pp_school[i]] * (1.0 - s))
-            floor[pp_company[i]] = clamp(floor[pp_company[i]] * (1.0 - s))
-        elif bb_status[b] != BB_DEPARTED:
-            ownership[i] = clamp(ownership[i] + p.handover_rate * bb_intensity[b] * (1.0 - ownership[i]))
+            s = p.departure_shock * (1.0 - P.ownership[i]) * shock_intensity[b]
+            P.health[i] = clamp(P.health[i] - s)
+            O.floor[P.school[i]] = clamp(O.floor[P.school[i]] * (1.0 - s))
+            O.floor[P.company[i]] = clamp(O.floor[P.company[i]] * (1.0 - s))
+        elif B.status[b] != BB_DEPARTED:
+            P.ownership[i] = clamp(P.ownership[i] + p.handover_rate * B.intensity[b] * (1.0 - P.ownership[i]))

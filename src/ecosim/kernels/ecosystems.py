@@ -6,10 +6,13 @@ partnerships stay in the forest but no longer count: an ecosystem is live while 
 its partnerships is.
 """
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
 from ecosim.kernels.codes import (
+    ACTIVE,
     BB_ACTIVE,
     BB_DEPARTED,
     COMPANY,
@@ -22,8 +25,42 @@ from ecosim.kernels.codes import (
     S_RECRUIT_PARTNER,
     SCHOOL,
 )
-from ecosim.kernels.events import log_event
+from ecosim.kernels.events import EVENT_LOG, log_event, writes
 from ecosim.rng import below, pair_id, uniform
+
+Census = namedtuple(
+    "Census",
+    (
+        "root",
+        "size",
+        "orgs",
+        "companies",
+        "sectors",
+        "sector_mask",
+        "active_bb",
+        "ownership_sum",
+        "member_start",
+        "members",
+        "org_start",
+        "org_list",
+        "by_org_start",
+        "by_org",
+    ),
+    module=__name__,
+)
+Census.__doc__ = """The live ecosystems (from :func:`census`); arrays indexed by root (a partnership row) unless said.
+
+root[n]: each live partnership's root, -1 if ended; size: live partnerships; orgs, companies:
+distinct organisations and companies; sectors: distinct sectors of its companies; sector_mask
+(uint64): those sectors; active_bb: has a live partnership served by an active bridge-builder;
+ownership_sum: sum of O over live partnerships; member_start[n + 1], members: live partnerships
+grouped by root (CSR); org_start[n + 1], org_list: distinct organisations grouped by root (CSR);
+by_org_start[O + 1], by_org: live partnerships of each organisation (CSR).
+"""
+
+LARGE_ECOSYSTEM = 3
+"""Organisations from which an ecosystem counts as large: more than a single pair (docs/ODD.md §7.8, the
+expert-card cost and the indicator share_in_ecosystems_of_3_plus)."""
 
 
 @njit(cache=True)
@@ -45,26 +82,20 @@ def popcount(x):
     return c
 
 
+@writes("P.parent")
 @njit(cache=True)
-def census(n, parent, pp_status, pp_school, pp_company, pp_bridge_builder, ownership, bb_status, org_sectors, org_kind):
+def census(P, O, B):
     """Derive every live ecosystem's members and properties from the partnership rows.
 
-    Returns a tuple, arrays indexed by root (a partnership row) unless said otherwise:
-        root[n]: each live partnership's root, -1 if ended;
-        size: live partnerships; orgs, companies: distinct organisations and companies;
-        sectors: distinct sectors of its companies; sector_mask (uint64): those sectors;
-        active_bb: has a live partnership served by an active bridge-builder;
-        ownership_sum: sum of O over live partnerships;
-        member_start[n + 1], members: live partnerships grouped by root (CSR);
-        org_start[n + 1], org_list: distinct organisations grouped by root (CSR);
-        by_org_start[O + 1], by_org: live partnerships of each organisation (CSR).
+    Returns a :class:`Census`. Finding the roots halves paths in P.parent (the sets stay the same).
     """
-    n_org = org_kind.shape[0]
+    n = P.used[0]
+    n_org = O.kind.shape[0]
     root = np.full(n, -1, np.int64)
     size = np.zeros(n, np.int64)
     for i in range(n):
-        if pp_status[i] != ENDED:
-            r = find(parent, i)
+        if P.status[i] != ENDED:
+            r = find(P.parent, i)
             root[i] = r
             size[r] += 1
     member_start = np.zeros(n + 1, np.int64)
@@ -78,14 +109,14 @@ def census(n, parent, pp_status, pp_school, pp_company, pp_bridge_builder, owner
         if r >= 0:
             members[fill[r]] = i
             fill[r] += 1
-            by_org_count[pp_school[i] + 1] += 1
-            by_org_count[pp_company[i] + 1] += 1
+            by_org_count[P.school[i] + 1] += 1
+            by_org_count[P.company[i] + 1] += 1
     by_org_start = np.cumsum(by_org_count)
     by_org = np.empty(by_org_start[n_org], np.int64)
     slot = by_org_start[:-1].copy()
     for i in range(n):
         if root[i] >= 0:
-            for o in (pp_school[i], pp_company[i]):
+            for o in (P.school[i], P.company[i]):
                 by_org[slot[o]] = i
                 slot[o] += 1
     orgs = np.zeros(n, np.int64)
@@ -102,22 +133,22 @@ def census(n, parent, pp_status, pp_school, pp_company, pp_bridge_builder, owner
         org_start[r] = k
         for m in range(member_start[r], member_start[r + 1]):
             i = members[m]
-            ownership_sum[r] += ownership[i]
-            b = pp_bridge_builder[i]
-            if b >= 0 and bb_status[b] == BB_ACTIVE:
+            ownership_sum[r] += P.ownership[i]
+            b = P.bridge_builder[i]
+            if b >= 0 and B.status[b] == BB_ACTIVE:
                 active_bb[r] = True
-            for o in (pp_school[i], pp_company[i]):
+            for o in (P.school[i], P.company[i]):
                 if seen[o] != r:
                     seen[o] = r
                     org_list[k] = o
                     k += 1
                     orgs[r] += 1
-                    if org_kind[o] == COMPANY:
+                    if O.kind[o] == COMPANY:
                         companies[r] += 1
-                        sector_mask[r] |= org_sectors[o]
+                        sector_mask[r] |= O.sectors[o]
         sectors[r] = popcount(sector_mask[r])
     org_start[n] = k
-    return (
+    return Census(
         root,
         size,
         orgs,
@@ -135,8 +166,9 @@ def census(n, parent, pp_status, pp_school, pp_company, pp_bridge_builder, owner
     )
 
 
+@writes("P.parent", *EVENT_LOG)
 @njit(cache=True)
-def merge(t, seed, p, n, parent, pp_region, region_start_pairs, census_result, org_marks, events, count):
+def merge(t, seed, p, P, region_start_pairs, census, events):
     """Merge live ecosystems of a region pairwise at random.
 
     Each pair (i, j) merges with probability p_ij = m * A_ij * B_ij / n_r; A_ij = 1 sharing an
@@ -146,32 +178,34 @@ def merge(t, seed, p, n, parent, pp_region, region_start_pairs, census_result, o
     of the month are applied together, the lower root absorbing the higher.
 
     Args:
+        t, seed, p: month, seed, KernelParams.
+        P: the partnerships' view (P.used rows); parent updated.
         region_start_pairs: int64[regions], n_r (partnerships each region started with).
-        census_result: the tuple from :func:`census` at the start of the process.
-        org_marks: int64[organisations] scratch, any content.
+        census: the Census at the start of the process.
+        events: the event log (merges).
 
     Returns:
         Merges applied.
 
     """
-    root, size, orgs, companies, sectors, sector_mask, active_bb, own, ms, mem, org_start, org_list, bos, bo = (
-        census_result
-    )
+    n = P.used[0]
+    size, sector_mask, active_bb = census.size, census.sector_mask, census.active_bb
+    org_start, org_list = census.org_start, census.org_list
     n_regions = region_start_pairs.shape[0]
     count_by_region = np.zeros(n_regions + 1, np.int64)
     for r in range(n):
         if size[r] > 0:
-            count_by_region[pp_region[r] + 1] += 1
+            count_by_region[P.region[r] + 1] += 1
     region_start = np.cumsum(count_by_region)
     roots = np.empty(region_start[n_regions], np.int64)
     slot = region_start[:-1].copy()
     for r in range(n):
         if size[r] > 0:
-            roots[slot[pp_region[r]]] = r
-            slot[pp_region[r]] += 1
+            roots[slot[P.region[r]]] = r
+            slot[P.region[r]] += 1
     chosen_a = []
     chosen_b = []
-    org_marks[:] = -1
+    org_marks = np.full(census.by_org_start.shape[0] - 1, -1, np.int64)  # per organisation: the root marking it
     for g in range(n_regions):
         if p.merge_rate == 0.0 or region_start_pairs[g] == 0:
             continue
@@ -201,39 +235,31 @@ def merge(t, seed, p, n, parent, pp_region, region_start_pairs, census_result, o
                     chosen_b.append(rj)
     merges = 0
     for k in range(len(chosen_a)):
-        a = find(parent, chosen_a[k])
-        b = find(parent, chosen_b[k])
+        a = find(P.parent, chosen_a[k])
+        b = find(P.parent, chosen_b[k])
         if a != b:
             keep, gone = min(a, b), max(a, b)
-            parent[gone] = keep
+            P.parent[gone] = keep
             merges += 1
-            log_event(events, count, t, EV_MERGED, gone, keep, -1)
+            log_event(events, t, EV_MERGED, gone, keep, -1)
     return merges
 
 
+@writes(
+    "P.parent",
+    "P.region",
+    "P.school",
+    "P.company",
+    "P.status",
+    "P.bridge_builder",
+    "P.start",
+    "P.ownership",
+    "P.used",
+    *EVENT_LOG,
+)
 @njit(cache=True)
-def recruit(
-    t,
-    seed,
-    p,
-    n,
-    census_result,
-    region_org_start,
-    org_kind,
-    org_sectors,
-    parent,
-    pp_region,
-    pp_school,
-    pp_company,
-    pp_status,
-    pp_bridge_builder,
-    pp_start,
-    ownership,
-    bb_status,
-    events,
-    count,
-):
-    """Let live ecosystems recruit organisations into new partnerships.
+def recruit(t, seed, p, P, O, B, region_org_start, census, events):
+    """Let live ecosystems recruit organisations into new partnerships, appended at row P.used on.
 
     Each live ecosystem recruits with probability min(rho_max, rho * organisations): an
     organisation of its region not in it, sharing a sector with its companies, chosen
@@ -244,14 +270,22 @@ def recruit(
     lowest-numbered partnership in it, if not departed. Fields the caller completes
     (mission, value, contacts, consultation, health) are left for it.
 
+    Args:
+        t, seed, p: month, seed, KernelParams.
+        P: the partnerships' view, with room for a recruit per live ecosystem; P.used advances.
+        O, B: views of the organisations and bridge-builders, read.
+        region_org_start: int64[regions + 1], region g's organisations are rows [g] to [g + 1].
+        census: the Census after the merges.
+        events: the event log (partnerships formed).
+
     Returns:
-        The new number of partnership rows (the rows n.. are this month's recruits).
+        Partnerships recruited (the rows from the old P.used on).
 
     """
-    root, size, orgs, companies, sectors, sector_mask, active_bb, own, ms, mem, org_start, org_list, bos, bo = (
-        census_result
-    )
-    n_org = org_kind.shape[0]
+    n = P.used[0]
+    size, orgs, sector_mask, own = census.size, census.orgs, census.sector_mask, census.ownership_sum
+    ms, mem, org_start, org_list = census.member_start, census.members, census.org_start, census.org_list
+    n_org = O.kind.shape[0]
     in_eco = np.full(n_org, -1, np.int64)
     new_n = n
     for r in range(n):
@@ -262,17 +296,17 @@ def recruit(
             continue
         for k in range(org_start[r], org_start[r + 1]):
             in_eco[org_list[k]] = r
-        g = pp_region[r]
+        g = P.region[r]
         candidates = 0
         for o in range(region_org_start[g], region_org_start[g + 1]):  # a region's organisations are contiguous
-            if in_eco[o] != r and org_sectors[o] & sector_mask[r]:
+            if in_eco[o] != r and O.sectors[o] & sector_mask[r]:
                 candidates += 1
         if candidates == 0:
             continue
         pick = below(seed, S_RECRUIT_ORG, r, t, candidates)
         newcomer = -1
         for o in range(region_org_start[g], region_org_start[g + 1]):
-            if in_eco[o] != r and org_sectors[o] & sector_mask[r]:
+            if in_eco[o] != r and O.sectors[o] & sector_mask[r]:
                 if pick == 0:
                     newcomer = o
                     break
@@ -281,78 +315,78 @@ def recruit(
         n_partners = 0
         for k in range(org_start[r], org_start[r + 1]):
             m = org_list[k]
-            if org_kind[m] == org_kind[newcomer] or not (org_sectors[m] & org_sectors[newcomer]):
+            if O.kind[m] == O.kind[newcomer] or not (O.sectors[m] & O.sectors[newcomer]):
                 continue
-            if _has_live_pair(newcomer, m, bos, bo, pp_school, pp_company, pp_status, n, new_n):
+            if _has_live_pair(newcomer, m, census, P, n, new_n):
                 continue
             partners[n_partners] = m
             n_partners += 1
         if n_partners == 0:
             continue
         member = partners[below(seed, S_RECRUIT_PARTNER, r, t, n_partners)]
-        school, company = (newcomer, member) if org_kind[newcomer] == SCHOOL else (member, newcomer)
+        school, company = (newcomer, member) if O.kind[newcomer] == SCHOOL else (member, newcomer)
         i = new_n
         new_n += 1
-        parent[i] = r
-        pp_region[i] = g
-        pp_school[i] = school
-        pp_company[i] = company
-        pp_status[i] = 0
-        pp_start[i] = t
-        ownership[i] = own[r] / size[r]
-        pp_bridge_builder[i] = -1
+        P.parent[i] = r
+        P.region[i] = g
+        P.school[i] = school
+        P.company[i] = company
+        P.status[i] = ACTIVE
+        P.start[i] = t
+        P.ownership[i] = own[r] / size[r]
+        P.bridge_builder[i] = -1
         for m_ in range(ms[r], ms[r + 1]):
             j = mem[m_]
-            if pp_school[j] == member or pp_company[j] == member:
-                b = pp_bridge_builder[j]
-                if b >= 0 and bb_status[b] != BB_DEPARTED:
-                    pp_bridge_builder[i] = b
+            if P.school[j] == member or P.company[j] == member:
+                b = P.bridge_builder[j]
+                if b >= 0 and B.status[b] != BB_DEPARTED:
+                    P.bridge_builder[i] = b
                 break
-        log_event(events, count, t, EV_FORMED, i, r, -1)
-    return new_n
+        log_event(events, t, EV_FORMED, i, r, -1)
+    P.used[0] = new_n
+    return new_n - n
 
 
 @njit(cache=True)
-def _has_live_pair(a, b, by_org_start, by_org, pp_school, pp_company, pp_status, n, new_n):
+def _has_live_pair(a, b, census, P, n, new_n):
     """Whether organisations a and b already share a live partnership (census rows or this month's)."""
-    for k in range(by_org_start[a], by_org_start[a + 1]):
-        i = by_org[k]
-        if pp_school[i] == b or pp_company[i] == b:
+    for k in range(census.by_org_start[a], census.by_org_start[a + 1]):
+        i = census.by_org[k]
+        if P.school[i] == b or P.company[i] == b:
             return True
     for i in range(n, new_n):
-        if pp_status[i] != ENDED and (
-            (pp_school[i] == a and pp_company[i] == b) or (pp_school[i] == b and pp_company[i] == a)
+        if P.status[i] != ENDED and (
+            (P.school[i] == a and P.company[i] == b) or (P.school[i] == b and P.company[i] == a)
         ):
             return True
     return False
 
 
+@writes("P.penalty")
 @njit(cache=True)
-def coordination(p, n, census_result, penalty):
+def coordination(p, P, census):
     """Set the coordination penalty of every live partnership from its ecosystem.
 
     Penalty = min(pi_max, pi * max(0, organisations - capacity)), capacity = kappa (+kappa_n under network
     support, +kappa_b under brokerage). Felt from next month's health update.
 
     Returns:
-        Live ecosystems of at least three organisations (for the expert-card cost).
+        Live ecosystems of at least LARGE_ECOSYSTEM organisations (for the expert-card cost).
 
     """
-    root, size, orgs, companies, sectors, sector_mask, active_bb, own, ms, mem, org_start, org_list, bos, bo = (
-        census_result
-    )
+    size, orgs, ms, mem = census.size, census.orgs, census.member_start, census.members
     capacity = p.capacity
     if p.network_support:
         capacity += p.network_capacity
     if p.brokerage:
         capacity += p.brokerage_capacity
     large = 0
-    for r in range(n):
+    for r in range(P.used[0]):
         if size[r] == 0:
             continue
-        if orgs[r] >= 3:
+        if orgs[r] >= LARGE_ECOSYSTEM:
             large += 1
         pen = min(p.max_coordination_penalty, p.coordination_penalty * max(0.0, orgs[r] - capacity))
         for m in range(ms[r], ms[r + 1]):
-            penalty[mem[m]] = pen
+            P.penalty[mem[m]] = pen
     return large

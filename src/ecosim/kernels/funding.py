@@ -2,7 +2,10 @@
 
 from numba import njit
 
+from ecosim.kernels.events import writes
 
+
+@writes()
 @njit(cache=True)
 def funding_level(t: int, funding_end: int, taper: int) -> float:
     """f(t) = 1 for t < T; 1 - (t - T + 1)/(n + 1) for T <= t < T + n; 0 after.

@@ -4,37 +4,27 @@ import numpy as np
 from numba import njit
 
 from ecosim.kernels.codes import ACTIVE, BB_ACTIVE, BB_AFTERCARE, ENDED, STALLED
+from ecosim.kernels.ecosystems import LARGE_ECOSYSTEM
+from ecosim.kernels.events import writes
 
 
+@writes("ended_by_cause")
 @njit(cache=True)
-def indicators(
-    n,
-    pp_status,
-    pp_cause,
-    pp_school,
-    pp_company,
-    health,
-    census_result,
-    board,
-    leaders,
-    floor,
-    bb_status,
-    placement,
-    competence,
-    breadth,
-    hard,
-    ended_by_cause,
-):
+def indicators(P, O, B, L, census_result, ended_by_cause):
     """Counts and means of one month's state.
 
     Writes cumulative ended counts per cause into ended_by_cause (int64[6]) and returns
     (active, stalled, ended, ecosystems, largest ecosystem (organisations), share of live
-    partnerships in ecosystems of >= 3 organisations, active and aftercare bridge-builders,
+    partnerships in ecosystems of >= LARGE_ECOSYSTEM (3) organisations, active and aftercare bridge-builders,
     mean board / leaders / floor support of organisations in live partnerships, mean health
     of live partnerships, learners placed, hard-to-reach among them, mean competence and
     mean breadth of placed learners).
     """
-    size, orgs = census_result[1], census_result[2]
+    n = P.used[0]
+    pp_status, pp_cause, pp_school, pp_company, health = P.status, P.cause, P.school, P.company, P.health
+    board, leaders, floor, bb_status = O.board, O.leaders, O.floor, B.status
+    placement, competence, breadth, hard = L.placement, L.competence, L.breadth, L.hard
+    size, orgs = census_result.size, census_result.orgs
     active = 0
     stalled = 0
     ended = 0
@@ -60,7 +50,7 @@ def indicators(
         if size[r] > 0:
             ecosystems += 1
             largest = max(largest, orgs[r])
-            if orgs[r] >= 3:
+            if orgs[r] >= LARGE_ECOSYSTEM:
                 in_large += size[r]
     live = active + stalled
     sums = np.zeros(3)

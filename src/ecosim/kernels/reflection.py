@@ -4,31 +4,36 @@ import numpy as np
 from numba import njit
 
 from ecosim.kernels.codes import ENDED
+from ecosim.kernels.events import writes
 
 
+@writes("P.mission", "O.leaders")
 @njit(cache=True)
-def reflection(t, interval, n, pp_status, pp_school, pp_company, mission, leaders, leaders_start):
+def reflection(t, p, P, O):
     """Hold the evaluation sessions of month t, if it is one.
 
-    In months k_e, 2k_e, ...: every live partnership gets M += (1 - M)/2, and the leaders of
-    its school and company recover half their gap to their starting value if below it.
+    In months k_e, 2k_e, ... (k_e = p.evaluation_interval > 0): every live partnership gets
+    M += r(1 - M), and the leaders of its school and company recover the share r of their
+    gap to their starting value if below it (r = p.reflection_recovery).
 
     Returns:
         The number of sessions held (live partnerships), for the cost account.
 
     """
+    interval = p.evaluation_interval
     if interval <= 0 or t == 0 or t % interval != 0:
         return 0
-    touched = np.zeros(leaders.shape[0], np.bool_)
+    r = p.reflection_recovery
+    touched = np.zeros(O.leaders.shape[0], np.bool_)
     sessions = 0
-    for i in range(n):
-        if pp_status[i] == ENDED:
+    for i in range(P.used[0]):
+        if P.status[i] == ENDED:
             continue
         sessions += 1
-        mission[i] += 0.5 * (1.0 - mission[i])
-        touched[pp_school[i]] = True
-        touched[pp_company[i]] = True
-    for o in range(leaders.shape[0]):
-        if touched[o] and leaders[o] < leaders_start[o]:
-            leaders[o] += 0.5 * (leaders_start[o] - leaders[o])
+        P.mission[i] += r * (1.0 - P.mission[i])
+        touched[P.school[i]] = True
+        touched[P.company[i]] = True
+    for o in range(O.leaders.shape[0]):
+        if touched[o] and O.leaders[o] < O.leaders_start[o]:
+            O.leaders[o] += r * (O.leaders_start[o] - O.leaders[o])
     return sessions

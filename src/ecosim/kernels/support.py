@@ -4,26 +4,12 @@ import numpy as np
 from numba import njit
 
 from ecosim.kernels.codes import ACTIVE, BB_DEPARTED, COMPANY, ENDED, SCHOOL
-from ecosim.kernels.events import clamp
+from ecosim.kernels.events import clamp, writes
 
 
+@writes("O.board", "O.leaders", "O.floor")
 @njit(cache=True)
-def support(
-    p,
-    kind,
-    board,
-    leaders,
-    floor,
-    commitment,
-    demand,
-    n,
-    pp_status,
-    pp_school,
-    pp_company,
-    pp_bridge_builder,
-    bb_status,
-    bb_intensity,
-):
+def support(p, O, P, B):
     """One month of support, all terms from the values at the start of the process.
 
     dB = -eps(B - phi) + a(c - B)
@@ -34,38 +20,39 @@ def support(
     Each boost applies once per organisation, however many partnerships qualify.
 
     Args:
-        kind (int8[O]), demand (bool[O]), commitment (float64[O]); board, leaders, floor
-        (float64[O]) updated in place. pp_* partnership columns (n used rows).
+        p: KernelParams.
+        O: the organisations' view; board, leaders, floor updated in place.
+        P, B: views of the partnerships (P.used rows) and bridge-builders, read.
 
     """
-    n_org = kind.shape[0]
+    n_org = O.kind.shape[0]
     demanded = np.zeros(n_org, np.bool_)
     energy = np.zeros(n_org)
-    for i in range(n):
-        if pp_status[i] == ENDED:
+    for i in range(P.used[0]):
+        if P.status[i] == ENDED:
             continue
-        s = pp_school[i]
-        c = pp_company[i]
-        if pp_status[i] == ACTIVE and demand[c]:
+        s = P.school[i]
+        c = P.company[i]
+        if P.status[i] == ACTIVE and O.demand[c]:
             demanded[s] = True
             demanded[c] = True
-        b = pp_bridge_builder[i]
-        if b >= 0 and bb_status[b] != BB_DEPARTED:
-            energy[s] = max(energy[s], bb_intensity[b])
-            energy[c] = max(energy[c], bb_intensity[b])
+        b = P.bridge_builder[i]
+        if b >= 0 and B.status[b] != BB_DEPARTED:
+            energy[s] = max(energy[s], B.intensity[b])
+            energy[c] = max(energy[c], B.intensity[b])
     eps, phi, a, d = p.erosion, p.erosion_floor, p.leaders_pull, p.diffusion
     for o in range(n_org):
-        B, L, F, c = board[o], leaders[o], floor[o], commitment[o]
-        dB = -eps * (B - phi) + a * (c - B)
-        dL = -eps * (L - phi) + a * (c - L) + d * (B - L)
-        dF = -eps * (F - phi) + d * (L - F)
+        board, leaders, floor, c = O.board[o], O.leaders[o], O.floor[o], O.commitment[o]
+        dB = -eps * (board - phi) + a * (c - board)
+        dL = -eps * (leaders - phi) + a * (c - leaders) + d * (board - leaders)
+        dF = -eps * (floor - phi) + d * (leaders - floor)
         if p.leadership_engagement:
-            dF += a * (c - F)
-        if demanded[o] and kind[o] == SCHOOL:
-            dL += p.demand_signal * (1.0 - L)
-        if demanded[o] and kind[o] == COMPANY:
-            dF += p.demand_signal * (1.0 - F)
-        dF += p.bridge_builder_energy * energy[o] * (1.0 - F)
-        board[o] = clamp(B + dB)
-        leaders[o] = clamp(L + dL)
-        floor[o] = clamp(F + dF)
+            dF += a * (c - floor)
+        if demanded[o] and O.kind[o] == SCHOOL:
+            dL += p.demand_signal * (1.0 - leaders)
+        if demanded[o] and O.kind[o] == COMPANY:
+            dF += p.demand_signal * (1.0 - floor)
+        dF += p.bridge_builder_energy * energy[o] * (1.0 - floor)
+        O.board[o] = clamp(board + dB)
+        O.leaders[o] = clamp(leaders + dL)
+        O.floor[o] = clamp(floor + dF)
