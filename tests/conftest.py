@@ -3,9 +3,12 @@
 Tiny hand-built array worlds for the kernel tests are in tiny.py.
 
 Nothing here reads outside the repository: scenario paths are relative to this folder.
+Every model the tests build checks the world's invariants after every month
+(ecosim.invariants), also in the `ecosim` processes the tests start.
 """
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,8 @@ import pytest
 from ecosim.kernels import ENGINES, Engine, KernelParams, kernel_params
 from ecosim.parameters import Parameters
 from ecosim.scenario import Scenario, deep_merge
+
+os.environ.setdefault("ECOSIM_CHECK_INVARIANTS", "1")
 
 TESTS = Path(__file__).resolve().parent
 SCENARIOS = TESTS.parent / "scenarios"
@@ -73,14 +78,21 @@ def small_dict() -> dict:
     return copy.deepcopy(SMALL)
 
 
+def small_with(**changes) -> Scenario:
+    """A validated Scenario: the small scenario with parts replaced (tables merge key by key, lists are replaced)."""
+    return Scenario.model_validate(deep_merge(copy.deepcopy(SMALL), changes))
+
+
 @pytest.fixture
 def make_scenario():
     """Build a validated Scenario from the small scenario with parts replaced (tables merge key by key)."""
+    return small_with
 
-    def make(**changes) -> Scenario:
-        return Scenario.model_validate(deep_merge(copy.deepcopy(SMALL), changes))
 
-    return make
+@pytest.fixture(scope="session")
+def make_scenario_once():
+    """make_scenario for session- and module-scoped fixtures."""
+    return small_with
 
 
 @pytest.fixture(params=ENGINES)

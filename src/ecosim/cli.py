@@ -11,7 +11,7 @@ import re
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,11 +24,12 @@ from rich.table import Table
 from typer import _click
 from typer.core import TyperGroup
 
+from ecosim.invariants import InvariantError
 from ecosim.kernels import ENGINES, Engine
 from ecosim.scenario import MAX_SEED, Scenario, ScenarioError, json_schema, load_scenario
 from ecosim.schedule import SCHEDULE
 from ecosim.spec import RunSpec
-from ecosim.store import MANIFEST, ResultsFolderError, check_target, save_run
+from ecosim.store import MANIFEST, ResultsFolderError, check_target, reserve, save_run
 from ecosim.tables import OUTCOMES, outcomes_table
 
 UNWRAPPED = 100_000  # console width when output is not a terminal: nothing is wrapped
@@ -117,9 +118,18 @@ def _plain(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _load(path: Path) -> Scenario:
+AllowExtends = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow-extends",
+        help="a folder outside the scenario's own tree that `extends` may read (repeatable)",
+    ),
+]
+
+
+def _load(path: Path, allowed: list[Path] | None = None) -> Scenario:
     try:
-        return load_scenario(path)
+        return load_scenario(path, tuple(allowed or ()))
     except ScenarioError as exc:
         fail(str(exc))
 
@@ -179,6 +189,10 @@ def run(
     overwrite: Annotated[bool, typer.Option(help="replace a different earlier run in --out")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the outcomes as JSON on stdout")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="print the outcomes as CSV on stdout")] = False,
+    allow_extends: AllowExtends = None,
+    check_invariants: Annotated[
+        bool, typer.Option("--check-invariants", help="check the world's invariants after every month (slower)")
+    ] = False,
 ) -> None:
     """Run one scenario, write its tables and print its outcomes (docs/ODD.md §7.8)."""
     from ecosim.compile_cache import is_warm
@@ -190,7 +204,7 @@ def run(
         Engine(engine)  # its own check of the name, before any work
     except ValueError as exc:
         fail(f"--{exc}")
-    loaded = _load(scenario)
+    loaded = _load(scenario, allow_extends)
     try:
         spec = RunSpec.of(loaded, strategy, seed, months=months, engine=engine)
     except ScenarioError as exc:
@@ -199,23 +213,37 @@ def run(
     folder = out or Path("results") / f"{loaded.name}{'-' + strategy if strategy else ''}-seed{seed_used}-{total}m"
     folder = _check_out(folder, {"run_id": spec.run_id, "strategy": strategy}, overwrite)
     report = console(stderr=as_json or as_csv)
-    if engine == "numba" and not is_warm():
-        report.print("first run on this machine: compiling the kernels (1-2 minutes, once; later runs start at once)")
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("months"),
-        TimeElapsedColumn(),
-        console=console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task(f"{loaded.name}{' / ' + strategy if strategy else ''}", total=total)
-        result = run_scenario(spec, on_month=lambda done, _: progress.update(task, completed=done))
-    try:
-        save_run(result, folder)
-    except (OSError, ResultsFolderError) as exc:
-        fail(f"--out: could not write the run to {folder}: {getattr(exc, 'strerror', None) or exc}")
+    with ExitStack() as held:
+        try:
+            held.enter_context(reserve(folder))  # one writer at a time, from before the run until the files are in
+        except ResultsFolderError as exc:
+            fail(f"--out: {exc}")
+        if engine == "numba" and not is_warm():
+            report.print("first run on this machine: compiling the kernels (1-2 minutes, once; later runs start fast)")
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("months"),
+            TimeElapsedColumn(),
+            console=console(stderr=True),
+            transient=True,
+        ) as progress:
+            task = progress.add_task(f"{loaded.name}{' / ' + strategy if strategy else ''}", total=total)
+            try:
+                result = run_scenario(
+                    spec,
+                    on_month=lambda done, _: progress.update(task, completed=done),
+                    check_invariants=check_invariants or None,
+                )
+            except InvariantError as exc:
+                bug = escape(str(exc))
+                console(stderr=True).print(f"error: ecosim broke an invariant (a bug, please report it): {bug}")
+                raise typer.Exit(3) from None
+        try:
+            save_run(result, folder)
+        except (OSError, ResultsFolderError) as exc:
+            fail(f"--out: could not write the run to {folder}: {getattr(exc, 'strerror', None) or exc}")
     outcomes = result.outcomes
     recruits = int((result.events["event"] == "formed").sum())
     if as_json:
@@ -254,9 +282,11 @@ def run(
 
 
 @app.command()
-def check(scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")]) -> None:
+def check(
+    scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")], allow_extends: AllowExtends = None
+) -> None:
     """Validate a scenario file: exit 0 and a one-line description, or one error line and exit 2."""
-    loaded = _load(scenario)
+    loaded = _load(scenario, allow_extends)
     regions = sum(r.copies for r in loaded.regions)
     console().print(
         f"ok: {scenario}: scenario {loaded.name!r}, {regions} region(s), {loaded.horizon} months, "
@@ -265,9 +295,11 @@ def check(scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")]
 
 
 @app.command()
-def strategies(scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")]) -> None:
+def strategies(
+    scenario: Annotated[Path, typer.Argument(help="scenario file (TOML)")], allow_extends: AllowExtends = None
+) -> None:
     """List the strategies a scenario names: what each changes and where it comes from."""
-    loaded = _load(scenario)
+    loaded = _load(scenario, allow_extends)
     table = Table(title=f"strategies of {loaded.name} ({scenario})")
     for column in ("strategy", "parameters it sets", "what it stands for", "seed text"):
         table.add_column(column)
@@ -311,8 +343,8 @@ def schedule() -> None:
     table = Table(title="one month of ecosim (docs/ODD.md §3)")
     for column in ("step", "process", "kernel", "what it computes"):
         table.add_column(column)
-    for row in SCHEDULE:
-        table.add_row(*row)
+    for step in SCHEDULE:
+        table.add_row(step.number, step.process, step.kernel, step.what)
     console().print(table)
 
 

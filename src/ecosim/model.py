@@ -7,12 +7,14 @@ array rows; learners become agents only through :meth:`EcosystemModel.learner_ag
 its reporters at the end of every step, and `rng=` is the keyed seed.
 """
 
+import os
 from functools import partial
 from pathlib import Path
 
 import mesa
 import numpy as np
 
+from ecosim import invariants
 from ecosim.agents import BridgeBuilder, Learner, Partnership, organisation_kind
 from ecosim.build import build_world
 from ecosim.kernels import Engine
@@ -20,6 +22,8 @@ from ecosim.mesa_scenario import RunScenario
 from ecosim.record import INDICATORS, Recorder
 from ecosim.scenario import MAX_SEED, Scenario, ScenarioError, load_scenario
 from ecosim.schedule import advance, initialise
+
+INVARIANTS_ENV = "ECOSIM_CHECK_INVARIANTS"
 
 
 def latest_indicator(model: "EcosystemModel", name: str) -> float | None:
@@ -44,6 +48,8 @@ class EcosystemModel(mesa.Model):
         rng: the seed of the keyed random numbers (an int; default: the scenario's seed).
         reporters: indicator names the DataCollector records each month (default: all).
         overrides: parameter values applied after the strategy's (sweeps, analytic cases).
+        check_invariants: check the world's invariants after every month (:mod:`ecosim.invariants`);
+            default: on when the environment sets ECOSIM_CHECK_INVARIANTS=1 (the tests do).
 
     """
 
@@ -56,6 +62,7 @@ class EcosystemModel(mesa.Model):
         rng: int | None = None,
         reporters: tuple[str, ...] = INDICATORS,
         overrides: dict | None = None,
+        check_invariants: bool | None = None,
     ):
         """Build the world, initialise it and create the organisation and bridge-builder agents."""
         mesa_scenario = scenario if isinstance(scenario, RunScenario) else None
@@ -86,6 +93,9 @@ class EcosystemModel(mesa.Model):
         self.parameters = scenario.parameters_for(strategy, overrides)
         self.world = build_world(scenario, self.parameters, seed, self.engine)
         initialise(self.world, self.engine)
+        if check_invariants is None:
+            check_invariants = os.environ.get(INVARIANTS_ENV, "") == "1"
+        self._invariants = invariants.check(self.world, None) if check_invariants else None
         self.recorder = Recorder()
         self.latest: dict[str, float] = {}
         for row in range(self.world.organisations.n):
@@ -100,6 +110,8 @@ class EcosystemModel(mesa.Model):
         """Run one month: the schedule, then the record and the DataCollector."""
         stats = advance(self.world, self.engine)
         self.latest = self.recorder.record(self.world, self.engine, stats)
+        if self._invariants is not None:
+            self._invariants = invariants.check(self.world, self._invariants)
         self.datacollector.collect(self)
         self.running = self.world.month < self.months
 

@@ -58,6 +58,7 @@ def run(
     overrides: dict[str, Any] | None = None,
     record: tuple[str, ...] = RECORDED,
     on_month: Callable[[int, int], None] | None = None,
+    check_invariants: bool | None = None,
 ) -> RunResult:
     """Run a RunSpec, or a scenario with the keywords of :meth:`RunSpec.of`, and return its RunResult.
 
@@ -76,6 +77,7 @@ def run(
         rng=spec.seed,
         reporters=(),
         overrides=dict(spec.overrides),
+        check_invariants=check_invariants,
     )
     while model.running:
         model.step()

@@ -10,17 +10,39 @@ and what was found.
 import difflib
 import hashlib
 import json
+import os
+import re
 import tomllib
 import types
 import typing
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ecosim.parameters import Parameters
 
 MAX_SEED = 2**63 - 1  # seeds are folded into the keyed hash as int64
+MAX_COUNT = 2**31 - 1  # learners, places and rows are int32 in the arrays
+MAX_EXTENDS = 16  # files in one `extends` chain
+MAX_FILE_BYTES = 10 * 2**20  # a scenario file is a few kB; a national one well under a MB
+NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"  # a scenario name becomes a folder name under results/
+MAX_TEXT = 200  # characters of a region, school or company name
+
+
+def _safe_name(name: str) -> str:
+    if not re.fullmatch(NAME, name):
+        shown = repr(name) if len(name) <= 60 else repr(name[:57]) + "..."
+        raise ValueError(
+            "expected a name of 1-80 letters, digits, '.', '_' or '-' that starts with a letter or digit "
+            f"(it names the results folder), found {shown}"
+        )
+    return name
+
+
+SafeName = Annotated[str, AfterValidator(_safe_name)]
+Label = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 DEFAULT_SECTORS = [
     "care",
     "construction",
@@ -53,24 +75,24 @@ class _Strict(BaseModel):
 class SchoolSpec(_Strict):
     """A school, named, with the sectors it trains for and its programme learners."""
 
-    name: str
+    name: Label
     sectors: list[str] = Field(min_length=1, description="sectors the school trains for")
-    learners: int = Field(ge=0, description="programme learners, both cohorts together")
+    learners: Count = Field(description="programme learners, both cohorts together")
 
 
 class CompanySpec(_Strict):
     """A company, named, with its sector and the learners it can host at once."""
 
-    name: str
+    name: Label
     sector: str
-    places: int = Field(ge=0, description="concurrent learners it can host")
+    places: Count = Field(description="concurrent learners it can host")
     demand: bool = Field(False, description="explicit demand for the collaboration ('vragende partij')")
 
 
 class BridgeBuilderSpec(_Strict):
     """A bridge-builder (kwartiermaker) and who pays it."""
 
-    name: str
+    name: Label
     paid_by: Literal["programme", "partner"] = "programme"
 
 
@@ -85,9 +107,9 @@ class PartnershipSpec(_Strict):
 class Generate(_Strict):
     """Counts and ranges from which a region is drawn (for regions too big to list)."""
 
-    schools: int = Field(ge=1)
-    companies: int = Field(ge=1)
-    partnerships: int = Field(ge=0, description="starting 1-on-1 pairs")
+    schools: int = Field(ge=1, le=MAX_COUNT)
+    companies: int = Field(ge=1, le=MAX_COUNT)
+    partnerships: int = Field(ge=0, le=MAX_COUNT, description="starting 1-on-1 pairs")
     bridge_builders: int | None = Field(None, ge=0, description="default: enough to serve every pair at 3-5 each")
     learners_per_school: tuple[int, int] = (40, 160)
     places_per_company: tuple[int, int] = (10, 30)
@@ -98,8 +120,15 @@ class Generate(_Strict):
     def _ranges(self) -> "Generate":
         for name in ("learners_per_school", "places_per_company", "sectors_per_school", "served_per_bridge_builder"):
             lo, hi = getattr(self, name)
-            if lo < 0 or lo > hi:
-                raise FieldMistake((name,), f"expected [low, high] with 0 <= low <= high, found [{lo}, {hi}]")
+            if lo < 0 or lo > hi or hi > MAX_COUNT:
+                raise FieldMistake(
+                    (name,), f"expected [low, high] with 0 <= low <= high <= {MAX_COUNT}, found [{lo}, {hi}]"
+                )
+        if self.sectors_per_school[0] < 1:
+            found = list(self.sectors_per_school)
+            raise FieldMistake(
+                ("sectors_per_school",), f"expected a low end of 1 or more (schools train for a sector), found {found}"
+            )
         if self.served_per_bridge_builder[0] < 1:
             found = list(self.served_per_bridge_builder)
             raise FieldMistake(("served_per_bridge_builder",), f"expected a low end of 1 or more, found {found}")
@@ -114,8 +143,8 @@ class Generate(_Strict):
 class Region(_Strict):
     """A set of organisations that can plausibly work together: listed, or generated."""
 
-    name: str
-    copies: int = Field(1, ge=1, description="repeat this region (names get a suffix)")
+    name: Label
+    copies: int = Field(1, ge=1, le=100_000, description="repeat this region (names get a suffix)")
     generate: Generate | None = None
     schools: list[SchoolSpec] = []
     companies: list[CompanySpec] = []
@@ -179,8 +208,8 @@ class Strategy(_Strict):
 class Scenario(_Strict):
     """A whole scenario file after `extends` is resolved."""
 
-    name: str
-    description: str = ""
+    name: SafeName
+    description: str = Field("", max_length=10_000)
     seed: int = Field(1, ge=0, le=MAX_SEED, description="master seed of the keyed random numbers")
     horizon: int = Field(120, ge=1, description="months simulated")
     reference_month: int | None = Field(None, ge=0, description="outcome reference month; default the funding end")
@@ -260,30 +289,74 @@ def deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def read_chain(path: Path, _seen: tuple[Path, ...] = ()) -> list[tuple[Path, dict]]:
-    """The file and the files it `extends`, child first, each with its own TOML content."""
+
+
+def scenario_root(path: Path) -> Path:
+    """The folder tree a scenario file may `extends` into: its project, else its own folder.
+
+    The project is the parent of the file's folder when that parent holds a `scenarios/`
+    folder (so `experiments/x.toml` may extend `../scenarios/baseline.toml`).
+    """
+    folder = Path(path).resolve().parent
+    return folder.parent if (folder.parent / "scenarios").is_dir() else folder
+
+
+def read_chain(
+    path: Path, allowed: tuple[Path, ...] = (), _seen: tuple[Path, ...] = ()
+) -> list[tuple[Path, dict]]:
+    """The file and the files it `extends`, child first, each with its own TOML content.
+
+    `extends` must resolve (symlinks followed) inside the named file's tree
+    (:func:`scenario_root`) or inside a folder of `allowed`: a scenario file is never a way
+    to read other files of the machine. A refused path is not looked at, so the error says
+    nothing of what lies outside.
+    """
     path = Path(path)
     resolved = path.resolve()
     if resolved in _seen:
         cycle = " -> ".join(p.name for p in (*_seen, resolved))
         raise ScenarioError(f"{path}: extends: expected no cycle, found {cycle}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: expected a scenario file, found no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: expected a readable UTF-8 file, found {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: expected valid TOML, found a syntax error: {exc}") from None
+    if len(_seen) >= MAX_EXTENDS:
+        raise ScenarioError(f"{path}: extends: expected a chain of at most {MAX_EXTENDS} files, found a longer one")
+    data = _read_toml(path)
     parent = data.pop("extends", None)
     if parent is None:
         return [(path, data)]
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: extends: expected a file name (string), found {parent!r}")
+    roots = (*(Path(r).resolve() for r in allowed), scenario_root(_seen[0] if _seen else path))
     parent_path = path.parent / parent
+    if not any(parent_path.resolve().is_relative_to(root) for root in roots):
+        raise ScenarioError(
+            f"{path}: extends: expected a file inside {roots[-1]}, found a path outside it ({parent!r}); "
+            "`ecosim check --allow-extends FOLDER` allows another folder"
+        )
     if not parent_path.is_file():
         raise ScenarioError(f"{path}: extends: expected an existing scenario file, found no such file: {parent_path}")
-    return [(path, data), *read_chain(parent_path, (*_seen, resolved))]
+    return [(path, data), *read_chain(parent_path, allowed, (*_seen, resolved))]
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // 2**20
+            raise ScenarioError(f"{path}: expected a scenario file of at most {limit} MB, found {size:,} bytes")
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: expected a scenario file, found no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{path}: expected a scenario file, found a folder") from None
+    except PermissionError:
+        raise ScenarioError(f"{path}: expected a readable file, found no permission to read it") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: expected a UTF-8 text file, found byte {exc.start} is not UTF-8") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: expected a readable file, found {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: expected valid TOML, found a syntax error: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: expected valid TOML, found tables or arrays nested too deeply") from None
 
 
 def merge_chain(chain: list[tuple[Path, dict]]) -> dict:
@@ -310,22 +383,29 @@ def _origin(chain: list[tuple[Path, dict]], loc: tuple) -> str:
     return str(chain[0][0])
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read, merge and validate a scenario file; raise ScenarioError on any mistake."""
-    chain = read_chain(Path(path))
+def load_scenario(path: str | Path, allowed: tuple[Path, ...] = ()) -> Scenario:
+    """Read, merge and validate a scenario file; raise ScenarioError on any mistake.
+
+    `allowed`: folders beyond the file's own tree that `extends` may read (:func:`read_chain`).
+    A mistake in an extended file is reported without its value (only the named file's
+    values are echoed).
+    """
+    chain = read_chain(Path(path), tuple(allowed))
     try:
         scenario = Scenario.model_validate(merge_chain(chain))
     except ValidationError as exc:
         error = first_error(exc)
-        raise ScenarioError(f"{_origin(chain, error_loc(error))}: {describe_error(error)}") from None
+        origin = _origin(chain, error_loc(error))
+        shown = describe_error(error, echo=origin == str(chain[0][0]))
+        raise ScenarioError(f"{origin}: {shown}") from None
     for name, strategy in scenario.strategies.items():
         try:
             Parameters.model_validate({**scenario.parameters.model_dump(), **strategy.set})
         except ValidationError as exc:
             error, prefix = first_error(exc), ("strategies", name, "set")
-            raise ScenarioError(
-                f"{_origin(chain, error_loc(error, prefix))}: {describe_error(error, prefix)}"
-            ) from None
+            origin = _origin(chain, error_loc(error, prefix))
+            raise ScenarioError(f"{origin}: {describe_error(error, prefix, echo=origin == str(chain[0][0]))}") from None
+    check_fits(scenario, str(chain[0][0]))
     return scenario
 
 
@@ -341,8 +421,8 @@ def error_loc(error: dict, prefix: tuple = ()) -> tuple:
     return (*prefix, *error["loc"], *(mistake.loc if isinstance(mistake, FieldMistake) else ()))
 
 
-def describe_error(error: dict, prefix: tuple = ()) -> str:
-    """One pydantic error as 'field.path: expected ..., found ...'."""
+def describe_error(error: dict, prefix: tuple = (), echo: bool = True) -> str:
+    """One pydantic error as 'field.path: expected ..., found ...' (the value only if `echo`, else its type)."""
     mistake = error.get("ctx", {}).get("error")
     loc = error_loc(error, prefix)
     where = ".".join(str(part) for part in loc) or "(top level)"
@@ -353,13 +433,15 @@ def describe_error(error: dict, prefix: tuple = ()) -> str:
         return f"{where}: expected a value, found nothing (the field is required)"
     if message.startswith("Input should be "):
         expected = message.removeprefix("Input should be ")
+    elif message.startswith("String should have "):
+        expected = "a text with " + message.removeprefix("String should have ")
     elif isinstance(mistake, FieldMistake):
         return f"{where}: {mistake.message}"
     elif message.startswith("Value error, "):
         return f"{where}: {message.removeprefix('Value error, ')}"
     else:
         expected = message[0].lower() + message[1:]
-    shown = repr(found)
+    shown = repr(found) if echo else f"a value of type {type(found).__name__}"
     return f"{where}: expected {expected}, found {shown if len(shown) <= 60 else shown[:57] + '...'}"
 
 
@@ -387,6 +469,53 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
             if found is not None:
                 return found
     return None
+
+
+PROCESS_BYTES = 400 * 2**20  # Python, NumPy, pandas, numba and the compiled kernels
+BYTES_PER_LEARNER = 400  # arrays, the learner table and its Parquet file at their peak (measured: national)
+BYTES_PER_ORGANISATION = 4096  # organisations, partnerships, names, ecosystems
+
+
+def largest_world(scenario: Scenario) -> tuple[int, int]:
+    """Upper bounds of (learners, organisations) the scenario can build (generated counts at their highs)."""
+    learners = organisations = 0
+    for region in scenario.regions:
+        if region.generate is not None:
+            g = region.generate
+            learners += region.copies * g.schools * g.learners_per_school[1]
+            organisations += region.copies * (g.schools + g.companies)
+        else:
+            learners += region.copies * sum(s.learners for s in region.schools)
+            organisations += region.copies * (len(region.schools) + len(region.companies))
+    return learners, organisations
+
+
+def estimated_bytes(scenario: Scenario) -> int:
+    """A generous estimate of the memory a run of the scenario needs at its peak."""
+    learners, organisations = largest_world(scenario)
+    return PROCESS_BYTES + BYTES_PER_LEARNER * learners + BYTES_PER_ORGANISATION * organisations
+
+
+def machine_bytes() -> int:
+    """The machine's physical memory."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check_fits(scenario: Scenario, where: str, memory: int | None = None) -> None:
+    """Refuse, before anything is allocated, a world too big for this machine's memory (or the int32 rows)."""
+    learners, organisations = largest_world(scenario)
+    memory = machine_bytes() if memory is None else memory
+    needed = estimated_bytes(scenario)
+    if max(learners, organisations) > MAX_COUNT:
+        raise ScenarioError(
+            f"{where}: regions: expected at most {MAX_COUNT:,} learners and organisations in all, "
+            f"found up to {learners:,} learners and {organisations:,} organisations"
+        )
+    if needed > 0.8 * memory:
+        raise ScenarioError(
+            f"{where}: regions: expected a world that fits in memory, found one needing about "
+            f"{needed / 2**30:.1f} GiB ({learners:,} learners at most) on a machine with {memory / 2**30:.1f} GiB"
+        )
 
 
 def content_hash(scenario: Scenario) -> str:
