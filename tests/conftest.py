@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ecosim.kernels import ENGINES, Engine, KernelParams, kernel_params
-from ecosim.parameters import Parameters
+from ecosim.kernels import ENGINES, Engine
+from ecosim.parameters import KernelParams, Parameters, kernel_params
 from ecosim.scenario import Scenario, deep_merge
 
 os.environ.setdefault("ECOSIM_CHECK_INVARIANTS", "1")

@@ -2,9 +2,8 @@
 
 import pytest
 
-from ecosim.kernels import kernel_params
 from ecosim.kernels.codes import ENDED, STALLED
-from ecosim.parameters import Parameters
+from ecosim.parameters import Parameters, kernel_params
 from tiny import company, make_tiny, school
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import ecosim
-from ecosim.run import git_state, versions
+from ecosim.runner import git_state, versions
 from ecosim.scenario import load_scenario
 from ecosim.store import read_described, read_run, save_run
 from ecosim.tables import COLUMNS, ID, INDICATOR_COLUMNS, OUTCOMES, TABLES, column, outcomes_table

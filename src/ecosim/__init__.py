@@ -1,25 +1,36 @@
-"""ecosim: an agent-based model of school-company learning environments and learning ecosystems."""
+"""ecosim: an agent-based model of school-company learning environments and learning ecosystems.
 
-from ecosim.compile_cache import use_keyed_cache_dir
+The names below are imported on first use, so ``import ecosim`` (or a kernel module) does not
+load Mesa, pandas or pydantic until they are needed, and a command line interrupted while
+starting can still say so in one line.
+"""
 
-use_keyed_cache_dir()  # before any kernel is decorated: a cache keyed by the kernel sources
+import importlib
+
+_EXPORTS = {
+    "EcosystemModel": "ecosim.model",
+    "RunConfiguration": "ecosim.spec",
+    "RunId": "ecosim.spec",
+    "RunResult": "ecosim.runner",
+    "RunSpec": "ecosim.spec",
+    "Scenario": "ecosim.scenario",
+    "ScenarioError": "ecosim.scenario",
+    "load_scenario": "ecosim.scenario",
+    "run": "ecosim.runner",
+    "save_run": "ecosim.store",
+}
+
+__all__ = sorted(_EXPORTS)
 
 
-from ecosim.model import EcosystemModel  # noqa: E402
-from ecosim.run import RunResult, run  # noqa: E402
-from ecosim.scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
-from ecosim.spec import RunConfiguration, RunId, RunSpec  # noqa: E402
-from ecosim.store import save_run  # noqa: E402
+def __getattr__(name: str):
+    """Import an exported name from its module the first time it is asked for."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ecosim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
 
-__all__ = [
-    "EcosystemModel",
-    "RunConfiguration",
-    "RunId",
-    "RunResult",
-    "RunSpec",
-    "Scenario",
-    "ScenarioError",
-    "load_scenario",
-    "run",
-    "save_run",
-]
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

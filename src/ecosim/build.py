@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ecosim.kernels import Engine, KernelParams, kernel_params
+from ecosim.kernels import Engine
 from ecosim.kernels.codes import BB_ACTIVE, COMPANY, PARTNER, PROGRAMME, S_BUILD, SCHOOL
 from ecosim.kernels.ecosystems import Census
 from ecosim.kernels.learners import COHORT_INTERVAL, PROGRAMME_MONTHS
-from ecosim.parameters import Parameters
+from ecosim.parameters import KernelParams, Parameters, kernel_params
 from ecosim.rng import key, uniform
 from ecosim.scenario import Region, Scenario, region_names
 from ecosim.world import Table, view_type

@@ -196,7 +196,7 @@ def run(
 ) -> None:
     """Run one scenario, write its tables and print its outcomes (docs/ODD.md §7.8)."""
     from ecosim.compile_cache import is_warm
-    from ecosim.run import run as run_scenario
+    from ecosim.runner import run as run_scenario
 
     if as_json and as_csv:
         fail("--json, --csv: expected at most one output format, found both")

@@ -4,10 +4,15 @@ Numba invalidates a cached function only when its own file changes, not when a h
 inlines (the keyed RNG, clamp, union-find, the integer codes) changes in another module; a
 stale cache would make the compiled engine disagree with the Python one. Keying the cache
 folder by the hash of every source file the kernels compile from makes any such edit start
-a fresh cache. Must run before the first ``@njit(cache=True)`` decoration (``ecosim``'s
-``__init__`` calls it first). A user's ``NUMBA_CACHE_DIR`` is kept as the parent folder.
+a fresh cache. The key is what is compiled: the kernel and RNG sources and the names and
+order of the parameters the kernels receive (a plain tuple, read by position once compiled),
+not, say, a parameter's description. Must run before the first ``@njit(cache=True)``
+decoration: ``ecosim.rng`` and ``ecosim.kernels`` call it first. A user's
+``NUMBA_CACHE_DIR`` is kept as the parent folder.
 """
 
+import ast
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -15,7 +20,7 @@ from pathlib import Path
 import numba
 
 PACKAGE = Path(__file__).parent
-COMPILED_SOURCES = ("rng.py", "parameters.py", "kernels/*.py")
+COMPILED_SOURCES = ("rng.py", "kernels/*.py")
 
 
 def source_hash(patterns: tuple[str, ...] = COMPILED_SOURCES) -> str:
@@ -28,12 +33,27 @@ def source_hash(patterns: tuple[str, ...] = COMPILED_SOURCES) -> str:
     return digest.hexdigest()[:16]
 
 
+def parameter_names() -> list[str]:
+    """The fields of ``Parameters`` in order, read from its source (no pydantic import: kernels stay light)."""
+    tree = ast.parse((PACKAGE / "parameters.py").read_text())
+    body = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "Parameters").body
+    return [node.target.id for node in body if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)]
+
+
+def compiled_hash() -> str:
+    """The cache key: the compiled sources and the parameter layout the kernels read."""
+    digest = hashlib.sha256(source_hash().encode())
+    digest.update(",".join(parameter_names()).encode())
+    return digest.hexdigest()[:16]
+
+
+@functools.cache
 def use_keyed_cache_dir() -> Path:
-    """Point numba's cache at <base>/ecosim-<source hash> and return that folder."""
+    """Point numba's cache at <base>/ecosim-<compiled hash> and return that folder (once per process)."""
     base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "ecosim", "numba"
     )
-    folder = Path(base) / f"ecosim-{source_hash()}"
+    folder = Path(base) / f"ecosim-{compiled_hash()}"
     numba.config.CACHE_DIR = str(folder)
     return folder
 

@@ -4,6 +4,7 @@ This is the only place defaults live. A strategy is a set of overrides of these 
 Rates are per month. Names are the domain's words; the ODD symbol is in each description.
 """
 
+from collections import namedtuple
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -158,3 +159,12 @@ class Parameters(BaseModel):
         if self.contacts_one_share + self.contacts_two_share > 1.0:
             raise ValueError("contacts_one_share + contacts_two_share must not exceed 1")
         return self
+
+
+KernelParams = namedtuple("KernelParams", list(Parameters.model_fields), module=__name__)
+KernelParams.__doc__ = "Parameters as a plain tuple numba can read (field names and order as in Parameters)."
+
+
+def kernel_params(parameters: Parameters) -> KernelParams:
+    """The parameters as numba-readable scalars: what the kernels receive as `p`."""
+    return KernelParams(**parameters.model_dump())

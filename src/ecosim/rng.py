@@ -10,8 +10,12 @@ wrap-around, which numba does natively and NumPy does under ``np.errstate(over="
 (the Python engine's kernels run under it).
 """
 
-import numpy as np
-from numba import njit
+from ecosim.compile_cache import use_keyed_cache_dir
+
+use_keyed_cache_dir()  # before the decorations below: a numba cache keyed by what is compiled
+
+import numpy as np  # noqa: E402
+from numba import njit  # noqa: E402
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -55,7 +55,7 @@ class RunConfiguration:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One run, complete: a pure function of it gives the RunResult (:func:`ecosim.run.run`).
+    """One run, complete: a pure function of it gives the RunResult (:func:`ecosim.runner.run`).
 
     Build it with :meth:`of`, which resolves the defaults (seed, months) and checks the
     strategy and overrides, so every field holds the value the run will use.

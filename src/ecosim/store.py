@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from ecosim.tables import column_metadata, outcomes_table
 
 if TYPE_CHECKING:
-    from ecosim.run import RunResult
+    from ecosim.runner import RunResult
 
 MANIFEST = "manifest.json"
 

@@ -11,16 +11,19 @@ This package imports its kernel modules, not their functions, so that
 name); the kernels are reached through :data:`KERNELS` or an :class:`Engine`.
 """
 
-import functools
-import sys
-import types
-from collections import namedtuple
-from collections.abc import Callable
+from ecosim.compile_cache import use_keyed_cache_dir
 
-import numpy as np
-from numba.core.dispatcher import Dispatcher
+use_keyed_cache_dir()  # before any kernel module is decorated: a numba cache keyed by what is compiled
 
-from ecosim.kernels import (
+import functools  # noqa: E402
+import sys  # noqa: E402
+import types  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+from numba.core.dispatcher import Dispatcher  # noqa: E402
+
+from ecosim.kernels import (  # noqa: E402
     bridge_builders,
     ecosystems,
     funding,
@@ -30,7 +33,6 @@ from ecosim.kernels import (
     reflection,
     support,
 )
-from ecosim.parameters import Parameters
 
 KERNELS = (
     funding.funding_level,
@@ -51,13 +53,6 @@ KERNELS = (
 
 ENGINES = ("numba", "python")
 
-KernelParams = namedtuple("KernelParams", list(Parameters.model_fields), module=__name__)
-KernelParams.__doc__ = "Parameters as a plain tuple numba can read (field names as in Parameters)."
-
-
-def kernel_params(parameters: Parameters) -> KernelParams:
-    """The parameters as numba-readable scalars."""
-    return KernelParams(**parameters.model_dump())
 
 
 _TWIN_GLOBALS: dict[str, dict] = {}

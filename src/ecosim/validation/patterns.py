@@ -20,7 +20,7 @@ from scipy import stats
 
 from ecosim.kernels.codes import ENDED
 from ecosim.model import EcosystemModel
-from ecosim.run import RunResult, run
+from ecosim.runner import RunResult, run
 from ecosim.scenario import Scenario
 from ecosim.validation import Check, experiment_scenario
 

@@ -253,7 +253,7 @@ class Sample:
 def _run_seeds(scenario: Scenario, strategy: str | None, overrides: dict[str, float] | None, months: int | None,
                seeds: Sequence[int]) -> list[tuple[int, np.ndarray, np.ndarray, int, int]]:
     """Run one seed after another; return (seed, start, end, reference month, months) per run."""
-    from ecosim.run import run
+    from ecosim.runner import run
 
     out = []
     for seed in seeds:
