@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ecosim.parameters import Parameters
+from ecosim.parameters import Parameters, domain
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 ROW = re.compile(r"^\|\s*`(?P<name>[A-Za-z_][A-Za-z0-9_]*)`\s*\|")
@@ -74,3 +74,10 @@ def test_default_matches_the_code(name):
         assert math.isclose(documented, float(default), rel_tol=1e-9, abs_tol=0.0), (
             f"{name}: ODD says {cell!r}, the code's default is {default!r}"
         )
+
+
+@pytest.mark.parametrize("name", list(Parameters.model_fields))
+def test_range_matches_the_codes_domain(name):
+    """The range column shows the bounds the code enforces (and every parameter has both bounds)."""
+    assert parameter_rows()[name][3] == domain(name)
+    assert "inf" not in domain(name), f"{name}: every parameter declares a finite domain"

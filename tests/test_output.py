@@ -159,8 +159,9 @@ def test_the_compile_notice_knows_a_cold_cache_from_a_warm_one(tmp_path):
     assert is_warm(tmp_path / "warm")
 
 
-def test_an_interrupted_run_says_so_and_writes_nothing(deep):
-    """Ctrl-C during a run: one line, exit code 130, no results folder and no staging folder left."""
+@pytest.mark.parametrize("after", [0.5, 2.0, 8.0], ids=["while-importing", "while-starting", "while-stepping"])
+def test_an_interrupted_run_says_so_and_writes_nothing(deep, after):
+    """Ctrl-C at any moment of a run: one line, exit code 130, no results folder and no staging folder left."""
     process = subprocess.Popen(
         [str(ECOSIM), "run", "baseline.toml", "--months", "100000", "--out", "interrupted"],
         cwd=deep,
@@ -170,7 +171,7 @@ def test_an_interrupted_run_says_so_and_writes_nothing(deep):
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(8)  # past start-up: the model is stepping through its months
+    time.sleep(after)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr

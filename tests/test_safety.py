@@ -235,3 +235,27 @@ def test_a_staging_folder_left_by_a_killed_writer_is_removed_by_the_next_write(t
     result = run_into(tmp_path / "run")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("merge_rate = 1.5", "parameters.merge_rate: expected less than or equal to 1, found 1.5"),
+        ("bridge_builder_cost = 1e308", "parameters.bridge_builder_cost: expected less than or equal to 10000000"),
+        ("funding_end = 100000", "parameters.funding_end: expected less than or equal to 1200, found 100000"),
+        ("capacity = -1", "parameters.capacity: expected greater than or equal to 0"),
+    ],
+)
+def test_every_parameter_has_a_domain_and_a_value_outside_it_is_one_error(tmp_path, setting, message):
+    path = tmp_path / "p.toml"
+    path.write_text(BASE.format(name="p", learners=10) + f"[parameters]\n{setting}\n")
+    assert message in error_of(path)
+
+
+def test_the_schema_shows_every_parameters_domain():
+    from ecosim.scenario import json_schema
+
+    parameters = json_schema()["$defs"]["Parameters"]["properties"]
+    for name, spec in parameters.items():
+        if spec.get("type") != "boolean":
+            assert {"minimum", "exclusiveMinimum"} & spec.keys() and {"maximum", "exclusiveMaximum"} & spec.keys(), name

@@ -16,6 +16,10 @@ def param(default: Any, unit: str, description: str, **bounds: Any) -> Any:
 
 
 UNIT = {"ge": 0.0, "le": 1.0}
+MONTHS = 1200  # a hundred years: longer than any programme or horizon
+MONEY = 1e7  # EUR: more than any programme pays one person or session
+FACTOR = 100.0  # multipliers of a chance
+CAPACITY = 10_000.0  # organisations an ecosystem can coordinate
 
 
 class Parameters(BaseModel):
@@ -24,17 +28,17 @@ class Parameters(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     # 1. Funding
-    funding_end: int = param(36, "month", "[T] first month without programme funding", ge=0)
-    funding_taper: int = param(0, "months", "[n] months over which funding falls linearly after T", ge=0)
+    funding_end: int = param(36, "month", "[T] first month without programme funding", ge=0, le=MONTHS)
+    funding_taper: int = param(0, "months", "[n] months over which funding falls linearly after T", ge=0, le=MONTHS)
     bridge_builder_cost: float = param(
-        6000.0, "EUR/month", "programme pay of an active bridge-builder at full funding", ge=0
+        6000.0, "EUR/month", "programme pay of an active bridge-builder at full funding", ge=0, le=MONEY
     )
-    aftercare_cost: float = param(1800.0, "EUR/month", "programme pay of a bridge-builder in aftercare", ge=0)
+    aftercare_cost: float = param(1800.0, "EUR/month", "programme pay of a bridge-builder in aftercare", ge=0, le=MONEY)
     expert_card_cost: float = param(
-        1500.0, "EUR/year", "expert sessions per ecosystem of >= 3 organisations under network support", ge=0
+        1500.0, "EUR/year", "expert sessions per ecosystem of >= 3 organisations under network support", ge=0, le=MONEY
     )
-    outreach_cost: float = param(50.0, "EUR", "per hard-to-reach learner placed under outreach", ge=0)
-    evaluation_cost: float = param(500.0, "EUR", "per live partnership per evaluation session", ge=0)
+    outreach_cost: float = param(50.0, "EUR", "per hard-to-reach learner placed under outreach", ge=0, le=MONEY)
+    evaluation_cost: float = param(500.0, "EUR", "per live partnership per evaluation session", ge=0, le=MONEY)
 
     # 2. Bridge-builders
     leave_rate: float = param(
@@ -76,7 +80,7 @@ class Parameters(BaseModel):
     )
 
     # 4. Reflection
-    evaluation_interval: int = param(0, "months", "[k_e] months between evaluation sessions; 0 is off", ge=0)
+    evaluation_interval: int = param(0, "months", "[k_e] months between evaluation sessions; 0 is off", ge=0, le=MONTHS)
     reflection_recovery: float = param(
         0.5, "share", "[r] share of the gap a session closes: M += r*(1-M), leaders L += r*(L_start-L)", **UNIT
     )
@@ -106,23 +110,29 @@ class Parameters(BaseModel):
     contacts_one_share: float = param(0.6, "share", "share of partnerships starting with one contact person", **UNIT)
     contacts_two_share: float = param(0.3, "share", "share with two contact persons (the rest have three)", **UNIT)
     min_contacts: int = param(1, "persons", "every partnership has at least this many contact persons", ge=1, le=3)
-    contact_tenure: float = param(48.0, "months", "[tau_c] mean tenure of a contact person", gt=0)
+    contact_tenure: float = param(48.0, "months", "[tau_c] mean tenure of a contact person", gt=0, le=MONTHS)
     contact_shock: float = param(0.3, "share", "health lost when the only contact person leaves", **UNIT)
     consultation_share: float = param(0.3, "share", "share of partnerships with consultation structures", **UNIT)
 
     # 6. Merging and recruitment
-    merge_rate: float = param(0.03, "1/month", "[m] merging: p_ij = m*A_ij*B_ij/n_r", ge=0)
-    affinity_sector: float = param(0.5, "factor", "[alpha_s] A_ij for ecosystems sharing only a sector", ge=0)
-    affinity_none: float = param(0.1, "factor", "[alpha_0] A_ij for ecosystems sharing nothing", ge=0)
-    brokerage: bool = param(False, "switch", "ecosystem brokerage: merging x3 and capacity + kappa_b")
-    brokerage_merge_factor: float = param(3.0, "factor", "B_ij under ecosystem brokerage", ge=0)
-    bridge_builder_merge_factor: float = param(
-        2.0, "factor", "B_ij when either ecosystem has an active bridge-builder", ge=0
+    merge_rate: float = param(0.03, "1/month", "[m] merging: p_ij = m*A_ij*B_ij/n_r", ge=0, le=1.0)
+    affinity_sector: float = param(
+        0.5, "factor", "[alpha_s] A_ij for ecosystems sharing only a sector", ge=0, le=FACTOR
     )
-    capacity: float = param(6.0, "organisations", "[kappa] organisations an ecosystem coordinates without cost", ge=0)
+    affinity_none: float = param(0.1, "factor", "[alpha_0] A_ij for ecosystems sharing nothing", ge=0, le=FACTOR)
+    brokerage: bool = param(False, "switch", "ecosystem brokerage: merging x3 and capacity + kappa_b")
+    brokerage_merge_factor: float = param(3.0, "factor", "B_ij under ecosystem brokerage", ge=0, le=FACTOR)
+    bridge_builder_merge_factor: float = param(
+        2.0, "factor", "B_ij when either ecosystem has an active bridge-builder", ge=0, le=FACTOR
+    )
+    capacity: float = param(
+        6.0, "organisations", "[kappa] organisations an ecosystem coordinates without cost", ge=0, le=CAPACITY
+    )
     network_support: bool = param(False, "switch", "expert sessions ('10-beurtenkaart') add capacity")
-    network_capacity: float = param(8.0, "organisations", "[kappa_n] capacity added by network support", ge=0)
-    brokerage_capacity: float = param(4.0, "organisations", "[kappa_b] capacity added by brokerage", ge=0)
+    network_capacity: float = param(
+        8.0, "organisations", "[kappa_n] capacity added by network support", ge=0, le=CAPACITY
+    )
+    brokerage_capacity: float = param(4.0, "organisations", "[kappa_b] capacity added by brokerage", ge=0, le=CAPACITY)
     coordination_penalty: float = param(
         0.03, "per organisation", "[pi] health-target penalty per organisation over capacity", **UNIT
     )
@@ -145,9 +155,11 @@ class Parameters(BaseModel):
     motivation_min: float = param(0.3, "share", "lower end of motivation at enrolment", **UNIT)
     motivation_max: float = param(0.9, "share", "upper end of motivation at enrolment", **UNIT)
     motivation_adjustment: float = param(0.1, "1/month", "motivation += this*(H - motivation) while placed", **UNIT)
-    competence_gain: float = param(0.02, "1/month", "[gamma] competence += gamma*H*motivation while placed", ge=0)
+    competence_gain: float = param(
+        0.02, "1/month", "[gamma] competence += gamma*H*motivation while placed", ge=0, le=1.0
+    )
     rotation_interval: int = param(
-        6, "months", "placed months between rotations in an ecosystem of >= 2 companies", ge=1
+        6, "months", "placed months between rotations in an ecosystem of >= 2 companies", ge=1, le=MONTHS
     )
 
     @model_validator(mode="after")
@@ -168,3 +180,25 @@ KernelParams.__doc__ = "Parameters as a plain tuple numba can read (field names 
 def kernel_params(parameters: Parameters) -> KernelParams:
     """The parameters as numba-readable scalars: what the kernels receive as `p`."""
     return KernelParams(**parameters.model_dump())
+
+
+def domain(name: str) -> str:
+    """The allowed values of a parameter as docs/ODD.md's Parameters table shows them, e.g. '[0, 1]'."""
+    field = Parameters.model_fields[name]
+    if field.annotation is bool:
+        return "true/false"
+    low = high = None
+    for bound in field.metadata:
+        for key in ("ge", "gt", "le", "lt"):
+            if hasattr(bound, key):
+                value = _number(getattr(bound, key))
+                if key in ("ge", "gt"):
+                    low = ("[" if key == "ge" else "(") + value
+                else:
+                    high = value + ("]" if key == "le" else ")")
+    interval = f"{low or '(-inf'}, {high or 'inf)'}"
+    return f"integer in {interval}" if field.annotation is int else interval
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if abs(value) < 1e6 else f"{value:.0e}".replace("e+0", "e").replace("e+", "e")
