@@ -170,3 +170,48 @@ def test_fuzzed_documents_load_or_give_one_error_and_those_that_load_run(tmp_pat
     raw()
     assert counts["documents"] >= 10_000
     assert counts["ran"] >= 500, counts  # the mutations are not all fatal: many documents do run
+
+
+EXPERIMENT = {
+    "name": "fuzz-experiment",
+    "scenarios": ["scenario.toml"],
+    "strategies": ["none", "aftercare"],
+    "replications": 2,
+    "months": 6,
+    "record": ["indicators"],
+    "sweep": {"funding_end": [2, 4]},
+    "sample": {"method": "lhs", "points": 3, "seed": 1, "ranges": {"erosion": [0.01, 0.03]}},
+}
+
+
+def test_fuzzed_experiment_documents_plan_or_give_one_error(tmp_path):
+    """1,000 mutated experiment documents: each plans (expanding every run spec) or gives one ExperimentError."""
+    from ecosim.experiment import ExperimentError, plan
+
+    (tmp_path / "scenario.toml").write_text(toml_document(BASE))
+    path = tmp_path / "experiment.toml"
+    counts = {"documents": 0, "planned": 0}
+
+    @settings(
+        max_examples=1000, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None
+    )
+    @given(data=st.data())
+    def mutated(data):
+        document = EXPERIMENT
+        for _ in range(data.draw(st.integers(1, 3))):
+            where = data.draw(st.sampled_from(list(paths(document))))
+            action = data.draw(st.sampled_from(["delete", "replace", "extra", "grow", "tweak"]))
+            leaf = data.draw(st.one_of(st.integers(0, 9), st.floats(0, 1))) if action == "tweak" else data.draw(LEAVES)
+            document = mutate(document, where, action, leaf)
+        path.write_text(toml_document(document))
+        counts["documents"] += 1
+        try:
+            planned = plan(path)
+        except ExperimentError as exc:
+            assert str(exc) and "\n" not in str(exc)
+            return
+        assert all(r.spec.months >= 1 for r in planned.runs)
+        counts["planned"] += 1
+
+    mutated()
+    assert counts["documents"] == 1000 and counts["planned"] >= 50, counts

@@ -240,7 +240,8 @@ def test_a_staging_folder_left_by_a_killed_writer_is_removed_by_the_next_write(t
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
-        ("merge_rate = 1.5", "parameters.merge_rate: expected less than or equal to 1, found 1.5"),
+        ("erosion = 1.5", "parameters.erosion: expected less than or equal to 1, found 1.5"),
+        ("merge_rate = 1000", "parameters.merge_rate: expected less than or equal to 100, found 1000"),
         ("bridge_builder_cost = 1e308", "parameters.bridge_builder_cost: expected less than or equal to 10000000"),
         ("funding_end = 100000", "parameters.funding_end: expected less than or equal to 1200, found 100000"),
         ("capacity = -1", "parameters.capacity: expected greater than or equal to 0"),

@@ -7,6 +7,7 @@ or in an option, is one line ``error: ...`` with exit code 2.
 
 import json
 import math
+import os
 import re
 import sys
 import time
@@ -19,7 +20,14 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from typer import _click
 from typer.core import TyperGroup
@@ -73,6 +81,7 @@ def usage_line(exc: _click.exceptions.UsageError) -> str:
 
 
 INTERRUPTED = 130  # the shell's code for a program stopped by Ctrl-C
+REPORTED: list[str] = []  # a command that said itself what an interruption kept (batch) adds a line here
 
 
 class OneLineErrors(TyperGroup):
@@ -86,7 +95,7 @@ class OneLineErrors(TyperGroup):
             code = 2
         except typer.exceptions.Abort:  # end of input at a prompt
             code = INTERRUPTED
-        if code == INTERRUPTED:  # typer turns Ctrl-C into 130; a results folder is swapped in whole or not at all
+        if code == INTERRUPTED and not REPORTED:  # typer turns Ctrl-C into 130; a folder appears whole or not at all
             console(stderr=True).print("interrupted: nothing was written")
         if not standalone_mode:
             return code
@@ -324,9 +333,14 @@ def new(path: Annotated[Path, typer.Argument(help="the scenario file to create (
 
 
 @app.command()
-def schema(out: Annotated[Path | None, typer.Option(help="write here instead of printing")] = None) -> None:
-    """Print (or write) the JSON Schema of scenario files, for editors."""
-    text = json.dumps(json_schema(), indent=2) + "\n"
+def schema(
+    out: Annotated[Path | None, typer.Option(help="write here instead of printing")] = None,
+    experiment: Annotated[bool, typer.Option("--experiment", help="the schema of experiment files instead")] = False,
+) -> None:
+    """Print (or write) the JSON Schema of scenario files (or experiment files), for editors."""
+    from ecosim.experiment import json_schema as experiment_schema
+
+    text = json.dumps(experiment_schema() if experiment else json_schema(), indent=2) + "\n"
     if out is None:
         typer.echo(text, nl=False)
     else:
@@ -335,6 +349,129 @@ def schema(out: Annotated[Path | None, typer.Option(help="write here instead of 
         except OSError as exc:
             fail(f"--out: could not write {out}: {exc.strerror or exc}")
         console().print(f"written: {out}")
+
+
+def _bytes(size: float) -> str:
+    return f"{size / 2**20:,.0f} MiB" if size >= 2**20 else f"{size / 2**10:,.0f} KiB"
+
+
+def _plan(path: Path, allowed: list[Path] | None = None):
+    from ecosim.experiment import ExperimentError, plan
+
+    try:
+        return plan(path, tuple(allowed or ()))
+    except ExperimentError as exc:
+        fail(str(exc))
+
+
+@app.command("plan")
+def plan_command(
+    experiment: Annotated[Path, typer.Argument(help="experiment file (TOML)")],
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="workers the estimate assumes (default: the cores)")
+    ] = None,
+    allow_extends: AllowExtends = None,
+) -> None:
+    """Show what an experiment would run: the run count, an estimate of time and disk, the first runs."""
+    import tempfile
+
+    from ecosim.runner import run as run_one
+
+    planned = _plan(experiment, allow_extends)
+    out = console()
+    e = planned.experiment
+    strategies = sorted({r.strategy for r in planned.runs})
+    out.print(
+        f"{e.name}: {len(planned.runs):,} runs = {len(planned.scenarios)} scenario(s) x strategies "
+        f"({', '.join(strategies)}) x {len(planned.points)} design point(s) x {e.replications} replications "
+        f"(seeds {e.first_seed}..{e.first_seed + e.replications - 1}, the same under every strategy and point)"
+    )
+    seconds = size = 0.0
+    for scenario in planned.scenarios:  # a pilot run of each scenario, as the batch will run it
+        pilot = next(r for r in planned.runs if r.scenario == scenario.name)
+        started = time.perf_counter()
+        result = run_one(pilot.spec, check_invariants=False)
+        took = time.perf_counter() - started
+        with tempfile.TemporaryDirectory() as folder:
+            written = save_run(result, Path(folder) / "pilot")
+            bytes_ = sum(p.stat().st_size for p in written.iterdir())
+        share = sum(r.scenario == scenario.name for r in planned.runs)
+        seconds += took * share
+        size += bytes_ * share
+    n = workers or os.cpu_count() or 1
+    out.print(
+        f"estimate from a pilot run of each scenario: {seconds / 60:,.1f} CPU minutes "
+        f"(about {seconds / n / 60:,.1f} minutes on {n} workers), about {_bytes(size)} on disk"
+    )
+    table = Table(title="first runs")
+    for column in ("run", "scenario", "strategy", "point", "replication", "seed", "design", "run id"):
+        table.add_column(column)
+    for index, r in enumerate(planned.runs[:10]):
+        design = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.design) or "-"
+        cells = (str(index), r.scenario, r.strategy, str(r.point), str(r.replication), str(r.spec.seed), design)
+        table.add_row(*cells, r.spec.run_id)
+    out.print(table)
+
+
+@app.command()
+def batch(
+    experiment: Annotated[Path, typer.Argument(help="experiment file (TOML)")],
+    workers: Annotated[
+        int | None, typer.Option(min=0, help="local worker processes (default: one per core; 0: in this process)")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://host:8786")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="results folder (default: results/<experiment>)")] = None,
+    resume: Annotated[bool, typer.Option(help="go on with the results already in --out, checking them first")] = False,
+    allow_extends: AllowExtends = None,
+) -> None:
+    """Run an experiment's runs in parallel, streaming results to one folder; Ctrl-C keeps finished runs."""
+    from ecosim.batch import executor_for, run_batch
+
+    planned = _plan(experiment, allow_extends)
+    folder = out or Path("results") / planned.experiment.name
+    try:
+        folder = check_target(folder)
+    except ResultsFolderError as exc:
+        fail(f"--out: {exc}")
+    report = console()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs, {task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task(planned.experiment.name, total=len(planned.runs), failed=0)
+        try:
+            with executor_for(workers, scheduler) as (executor, count):
+                summary = run_batch(
+                    planned,
+                    folder,
+                    executor,
+                    count,
+                    resume,
+                    lambda done, failed, _: progress.update(task, completed=done, failed=failed),
+                )
+        except ResultsFolderError as exc:
+            fail(f"--out: {exc}")
+        except OSError as exc:
+            fail(f"--scheduler: could not reach {scheduler}: {exc}" if scheduler else f"--out: {exc}")
+    report.print(
+        f"{summary.planned:,} runs planned: {summary.kept:,} were already in {folder}, {summary.ran:,} ran now, "
+        f"{summary.failed:,} failed"
+    )
+    if summary.interrupted:
+        report.print("interrupted: the finished runs are kept; add --resume to go on")
+        REPORTED.append("batch")
+        raise typer.Exit(INTERRUPTED)
+    report.print(f"written: {folder}")
+    if summary.failed:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -115,7 +115,9 @@ class Parameters(BaseModel):
     consultation_share: float = param(0.3, "share", "share of partnerships with consultation structures", **UNIT)
 
     # 6. Merging and recruitment
-    merge_rate: float = param(0.03, "1/month", "[m] merging: p_ij = m*A_ij*B_ij/n_r", ge=0, le=1.0)
+    merge_rate: float = param(
+        0.03, "1/month", "[m] merging: p_ij = m*A_ij*B_ij/n_r (a rate: certain where above 1)", ge=0, le=FACTOR
+    )
     affinity_sector: float = param(
         0.5, "factor", "[alpha_s] A_ij for ecosystems sharing only a sector", ge=0, le=FACTOR
     )

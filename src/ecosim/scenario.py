@@ -421,14 +421,14 @@ def error_loc(error: dict, prefix: tuple = ()) -> tuple:
     return (*prefix, *error["loc"], *(mistake.loc if isinstance(mistake, FieldMistake) else ()))
 
 
-def describe_error(error: dict, prefix: tuple = (), echo: bool = True) -> str:
+def describe_error(error: dict, prefix: tuple = (), echo: bool = True, root: type[BaseModel] | None = None) -> str:
     """One pydantic error as 'field.path: expected ..., found ...' (the value only if `echo`, else its type)."""
     mistake = error.get("ctx", {}).get("error")
     loc = error_loc(error, prefix)
     where = ".".join(str(part) for part in loc) or "(top level)"
     kind, message, found = error["type"], error["msg"], error.get("input")
     if kind == "extra_forbidden":
-        return f"{where}: unknown key{_did_you_mean(str(loc[-1]), _field_names_at(loc[:-1]))}"
+        return f"{where}: unknown key{_did_you_mean(str(loc[-1]), _field_names_at(loc[:-1], root or Scenario))}"
     if kind == "missing":
         return f"{where}: expected a value, found nothing (the field is required)"
     if message.startswith("Input should be "):
@@ -445,9 +445,9 @@ def describe_error(error: dict, prefix: tuple = (), echo: bool = True) -> str:
     return f"{where}: expected {expected}, found {shown if len(shown) <= 60 else shown[:57] + '...'}"
 
 
-def _field_names_at(loc: tuple) -> list[str]:
-    """Names of the fields of the model found at `loc` (for 'did you mean')."""
-    model: Any = Scenario
+def _field_names_at(loc: tuple, root: type[BaseModel]) -> list[str]:
+    """Names of the fields of the model found at `loc` below `root` (for 'did you mean')."""
+    model: Any = root
     for part in loc:
         if isinstance(part, int) or model is None:
             continue

@@ -1,0 +1,218 @@
+"""Running an experiment: every planned run through any `concurrent.futures.Executor`, results streamed to the store.
+
+One code path for every scale: :func:`executor_for` gives an in-process executor
+(``workers=0``, for debugging), a Dask ``LocalCluster`` of single-threaded worker
+processes (the default, one per core), or a client of a running Dask scheduler
+(``scheduler="tcp://host:8786"``; a cluster of many machines, e.g. started by
+dask-jobqueue on SLURM or PBS). Runs are pure functions of their spec, so results do not
+depend on the executor, the worker count or how often a batch was interrupted.
+"""
+
+import contextlib
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ecosim.experiment import Plan, PlannedRun
+from ecosim.results import ExperimentStore
+from ecosim.runner import git_state, run, versions
+from ecosim.spec import RunSpec, code_hash
+from ecosim.store import reserve
+
+FLUSH_RUNS = 64  # at most this many finished runs are kept in memory before they are written as one part
+FLUSH_PER_WORKER = 4  # ... and fewer for few workers (4 per worker), so little is lost when a batch is killed
+FLUSH_SECONDS = 10.0  # ... or this long after the last write, whichever comes first
+IN_FLIGHT = 4  # runs submitted per worker ahead of the ones finished (memory stays flat)
+
+
+class InProcessExecutor(Executor):
+    """Runs each task when it is submitted, in this process (``--workers 0``: a debugger sees everything)."""
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:  # noqa: D102
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            future.set_exception(exc)
+        return future
+
+
+@contextlib.contextmanager
+def executor_for(workers: int | None = None, scheduler: str | None = None) -> Iterator[tuple[Executor, int]]:
+    """An executor and its number of workers: in-process (0), a local Dask cluster (N), or a running scheduler."""
+    if scheduler is None and workers == 0:
+        yield InProcessExecutor(), 1
+        return
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        client = Client(scheduler)
+        cluster = None
+    else:
+        n = workers or os.cpu_count() or 1
+        cluster = LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        )
+        client = Client(cluster)
+    try:
+        count = max(1, len(client.scheduler_info().get("workers", {})))
+        yield client.get_executor(retries=2, pure=False), count
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def execute(spec: RunSpec) -> dict[str, Any]:
+    """One run in a worker: its outcomes and recorded tables, or its error and traceback (never raises)."""
+    started = time.perf_counter()
+    try:
+        result = run(spec, check_invariants=False)
+    except Exception as exc:  # noqa: BLE001 - a failed run is recorded, the batch goes on
+        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+    return {
+        "status": "ok",
+        "outcomes": result.outcomes,
+        "tables": result.tables,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+@dataclass
+class BatchSummary:
+    """What a batch did: runs in the plan, already there, run now, failed, and whether it was interrupted."""
+
+    planned: int
+    kept: int
+    ran: int
+    failed: int
+    interrupted: bool
+    folder: Path
+
+
+def labels(index: int, planned: PlannedRun) -> dict[str, Any]:
+    """The columns that say which run a row belongs to."""
+    return {
+        "run": index,
+        "run_id": planned.spec.run_id,
+        "scenario": planned.scenario,
+        "strategy": planned.strategy,
+        "point": planned.point,
+        "replication": planned.replication,
+        "seed": planned.spec.seed,
+    }
+
+
+def run_row(index: int, planned: PlannedRun, done: dict[str, Any], names: list[str]) -> pd.DataFrame:
+    """The runs-table row of one finished run: labels, design values, status, every outcome."""
+    row = {**labels(index, planned), **{f"design_{k}": v for k, v in planned.design}, "status": done["status"]}
+    row["error"] = done.get("error")
+    outcomes = done.get("outcomes") or {}
+    row.update({name: float(outcomes[name]) if name in outcomes else float("nan") for name in names})
+    return pd.DataFrame([row]).astype({"error": "str", "status": "str", "run_id": "str"})  # one schema in every part
+
+
+def warm_up(plan: Plan) -> None:
+    """Compile (or load) the kernels here, once: no worker compiles (numba's cache is unsafe for concurrent writers)."""
+    for scenario in plan.scenarios:
+        run(RunSpec.of(scenario, months=1, record=("indicators",)), check_invariants=False)
+
+
+def run_batch(
+    plan: Plan,
+    folder: Path,
+    executor: Executor,
+    workers: int = 1,
+    resume: bool = False,
+    on_progress: Callable[[int, int, int], None] | None = None,
+) -> BatchSummary:
+    """Run every planned run not yet in `folder`, writing results as they finish; Ctrl-C keeps what finished.
+
+    `on_progress(done, failed, total)` is called as runs finish. The folder is held for this
+    batch alone (a second batch into it is refused).
+    """
+    from ecosim.tables import OUTCOMES
+
+    fields = {**plan.describe(), "versions": versions(), "code_hash": code_hash(), **git_state()}
+    with reserve(folder) as folder:
+        store = ExperimentStore.open(folder, fields, resume)
+        kept = len(store.finished)
+        todo = [i for i in range(len(plan.runs)) if i not in store.finished]
+        warm_up(plan)
+        names = list(OUTCOMES)
+        buffer: dict[str, list[pd.DataFrame]] = {}
+        buffered: list[int] = []
+        failed: dict[int, dict] = {}
+        last_flush = time.monotonic()
+        counts = {"done": kept, "failed": 0, "ran": 0}
+
+        def flush() -> None:
+            nonlocal buffer, buffered, failed, last_flush
+            if buffered:
+                store.add(buffer, buffered, failed)
+            buffer, buffered, failed, last_flush = {}, [], {}, time.monotonic()
+
+        def take(index: int, done: dict[str, Any]) -> None:
+            planned = plan.runs[index]
+            buffer.setdefault("runs", []).append(run_row(index, planned, done, names))
+            for kind, frame in (done.get("tables") or {}).items():
+                tagged = frame.copy()
+                for column, value in reversed(labels(index, planned).items()):
+                    tagged.insert(0, column, value)
+                buffer.setdefault(kind, []).append(tagged)
+            if done["status"] != "ok":
+                failed[index] = {
+                    "error": done["error"],
+                    "traceback": done.get("traceback"),
+                    "spec": planned.spec.describe(),
+                }
+                counts["failed"] += 1
+            buffered.append(index)
+            counts["done"] += 1
+            counts["ran"] += 1
+            if on_progress is not None:
+                on_progress(counts["done"], counts["failed"], len(plan.runs))
+            if (
+                len(buffered) >= min(FLUSH_RUNS, FLUSH_PER_WORKER * workers)
+                or time.monotonic() - last_flush > FLUSH_SECONDS
+            ):
+                flush()
+
+        pending: dict[Future, int] = {}
+        queue = iter(todo)
+        interrupted = False
+        try:
+            while True:
+                while len(pending) < IN_FLIGHT * workers:
+                    index = next(queue, None)
+                    if index is None:
+                        break
+                    pending[executor.submit(execute, plan.runs[index].spec)] = index
+                if not pending:
+                    break
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index = pending.pop(future)
+                    try:
+                        done = future.result()
+                    except Exception as exc:  # noqa: BLE001 - a worker lost for good (e.g. killed repeatedly)
+                        done = {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "traceback": None}
+                    take(index, done)
+        except KeyboardInterrupt:
+            interrupted = True
+            for future in pending:
+                future.cancel()
+        finally:
+            flush()
+        complete = not interrupted and len(store.finished) == len(plan.runs)
+        store.finish(range(len(plan.runs)), complete)
+    return BatchSummary(len(plan.runs), kept, counts["ran"], counts["failed"], interrupted, folder)
