@@ -348,3 +348,43 @@ def test_a_worker_killed_mid_batch_loses_nothing(long_reference, tmp_path):
     assert took > 3.0, "the batch ended before the worker was killed: make it longer"
     assert summary.failed == 0 and summary.ran == 40
     assert (tmp_path / "out" / "runs.parquet").read_bytes() == expected
+
+
+ADAPTIVE = """
+name = "adaptive"
+scenarios = ["scenarios/baseline.toml"]
+strategies = ["none", "gradual-handover"]
+replications = 3
+months = 61
+
+[adaptive]
+outcome = "share_not_ended_24"
+against = "none"
+width = {width}
+step = 3
+max_replications = 12
+"""
+
+
+@pytest.mark.parametrize(("width", "stopped"), [(0.2, "converged"), (1e-6, "cap")])
+def test_adaptive_replications_add_rounds_until_the_interval_is_narrow_or_the_cap(project, tmp_path, width, stopped):
+    path = write(project, ADAPTIVE.format(width=width), "adaptive.toml")
+    summary = run_batch(plan(path), tmp_path / "out", InProcessExecutor())
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    adaptive = manifest["adaptive"]
+    runs = load_results(tmp_path / "out")
+    n = adaptive["replications"]
+    assert adaptive["stopped"] == stopped and manifest["complete"] and len(runs) == 2 * n == summary.planned
+    assert [r["replications"] for r in adaptive["rounds"]] == list(range(3, n + 1, 3))
+    # the width the manifest reports is the paired t interval of the stored outcomes, recomputed here
+    pairs = runs.pivot(index="replication", columns="strategy", values="share_not_ended_24")
+    d = (pairs["gradual-handover"] - pairs["none"]).to_numpy()
+    from scipy import stats
+
+    width_now = 2 * stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    assert adaptive["widths"]["baseline/gradual-handover/0"] == pytest.approx(width_now, rel=1e-9)
+    if stopped == "converged":
+        assert width_now <= width and n > 3 and adaptive["rounds"][-2]["widest"] > width  # it needed more rounds
+    else:
+        assert n == 12 and width_now > width
+    assert sorted(runs["seed"].unique()) == list(range(1, n + 1))

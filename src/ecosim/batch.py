@@ -9,6 +9,7 @@ depend on the executor, the worker count or how often a batch was interrupted.
 """
 
 import contextlib
+import math
 import os
 import time
 import traceback
@@ -19,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from scipy import stats
 
 from ecosim.experiment import Plan, PlannedRun
-from ecosim.results import ExperimentStore
+from ecosim.results import ExperimentStore, read_parts
 from ecosim.runner import git_state, run, versions
 from ecosim.spec import RunSpec, code_hash
 from ecosim.store import reserve
@@ -146,7 +148,6 @@ def run_batch(
     with reserve(folder) as folder:
         store = ExperimentStore.open(folder, fields, resume)
         kept = len(store.finished)
-        todo = [i for i in range(len(plan.runs)) if i not in store.finished]
         warm_up(plan)
         names = list(OUTCOMES)
         buffer: dict[str, list[pd.DataFrame]] = {}
@@ -187,32 +188,80 @@ def run_batch(
             ):
                 flush()
 
-        pending: dict[Future, int] = {}
-        queue = iter(todo)
         interrupted = False
-        try:
-            while True:
-                while len(pending) < IN_FLIGHT * workers:
-                    index = next(queue, None)
-                    if index is None:
+        while True:  # one round; an adaptive experiment adds replications and goes round again
+            store.manifest.update(plan.describe())
+            todo = [i for i in range(len(plan.runs)) if i not in store.finished]
+            pending: dict[Future, int] = {}
+            queue = iter(todo)
+            try:
+                while True:
+                    while len(pending) < IN_FLIGHT * workers:
+                        index = next(queue, None)
+                        if index is None:
+                            break
+                        pending[executor.submit(execute, plan.runs[index].spec)] = index
+                    if not pending:
                         break
-                    pending[executor.submit(execute, plan.runs[index].spec)] = index
-                if not pending:
-                    break
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    index = pending.pop(future)
-                    try:
-                        done = future.result()
-                    except Exception as exc:  # noqa: BLE001 - a worker lost for good (e.g. killed repeatedly)
-                        done = {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "traceback": None}
-                    take(index, done)
-        except KeyboardInterrupt:
-            interrupted = True
-            for future in pending:
-                future.cancel()
-        finally:
-            flush()
-        complete = not interrupted and len(store.finished) == len(plan.runs)
+                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        index = pending.pop(future)
+                        try:
+                            done = future.result()
+                        except Exception as exc:  # noqa: BLE001 - a worker lost for good (e.g. killed repeatedly)
+                            done = {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "traceback": None}
+                        take(index, done)
+            except KeyboardInterrupt:
+                interrupted = True
+                for future in pending:
+                    future.cancel()
+            finally:
+                flush()
+            if interrupted or plan.experiment.adaptive is None:
+                break
+            more = next_replications(plan, store)
+            if more is None:
+                break
+            plan = plan.extended(more)
+        complete = not interrupted and len(store.finished) >= len(plan.runs)
         store.finish(range(len(plan.runs)), complete)
     return BatchSummary(len(plan.runs), kept, counts["ran"], counts["failed"], interrupted, folder)
+
+
+def paired_widths(plan: Plan, store: ExperimentStore) -> dict[str, float]:
+    """Per scenario, strategy and design point: the full width of the paired interval of the adaptive outcome.
+
+    The pairs are replication by replication against the reference strategy (same seed);
+    fewer than two finished pairs give an infinite width.
+    """
+    a = plan.experiment.adaptive
+    keys = ["scenario", "point", "replication"]
+    runs = read_parts(store.folder, "runs", columns=[*keys, "run", "strategy", a.outcome])
+    runs = runs[runs["run"] < len(plan.runs)]
+    reference = runs[runs["strategy"] == a.against].set_index(keys)[a.outcome]
+    widths = {}
+    for (scenario, strategy, point), rows in runs[runs["strategy"] != a.against].groupby(
+        ["scenario", "strategy", "point"]
+    ):
+        d = (rows.set_index(keys)[a.outcome] - reference).dropna()
+        n = len(d)
+        half = stats.t.ppf(0.5 + a.level / 2, n - 1) * d.std(ddof=1) / math.sqrt(n) if n >= 2 else math.inf
+        widths[f"{scenario}/{strategy}/{point}"] = float(2 * half)
+    return widths
+
+
+def next_replications(plan: Plan, store: ExperimentStore) -> int | None:
+    """The replications of the next adaptive round, or None when every interval is narrow enough or the cap is hit."""
+    a = plan.experiment.adaptive
+    widths = paired_widths(plan, store)
+    widest = max(widths.values(), default=math.inf)
+    rounds = store.manifest.setdefault("adaptive", {"rounds": []})["rounds"]
+    if not rounds or rounds[-1]["replications"] != plan.replications:
+        rounds.append({"replications": plan.replications, "widest": widest})
+    converged = widest <= a.width
+    if converged or plan.replications >= a.max_replications:
+        store.manifest["adaptive"].update(
+            stopped="converged" if converged else "cap", replications=plan.replications, widths=widths
+        )
+        return None
+    return min(a.max_replications, plan.replications + a.step)

@@ -68,6 +68,27 @@ class Sample(_Strict):
         return self
 
 
+class Adaptive(_Strict):
+    """Add replications in rounds until every strategy's paired interval against a reference is narrow enough."""
+
+    outcome: str = Field(description="the outcome compared (a key of the outcomes table)")
+    against: str = Field(NONE, description="the strategy every other strategy is compared with")
+    width: float = Field(gt=0, le=1e9, description="target full width of the paired confidence interval")
+    level: float = Field(0.95, gt=0, lt=1, description="confidence level")
+    step: int = Field(10, ge=1, le=100_000, description="replications added per round")
+    max_replications: int = Field(ge=2, le=100_000, description="the cap on replications")
+
+    @model_validator(mode="after")
+    def _outcome(self) -> "Adaptive":
+        from ecosim.tables import OUTCOMES
+
+        if self.outcome not in OUTCOMES:
+            raise FieldMistake(
+                ("outcome",), f"expected one of the outcomes ({', '.join(OUTCOMES)}), found {self.outcome!r}"
+            )
+        return self
+
+
 class Experiment(_Strict):
     """A whole experiment file."""
 
@@ -83,6 +104,7 @@ class Experiment(_Strict):
     record: list[str] = Field(default_factory=list, description=f"tables to keep besides outcomes: {list(RECORDED)}")
     sweep: dict[str, list[Any]] = Field(default_factory=dict, description="parameter -> values: a full grid")
     sample: Sample | None = None
+    adaptive: Adaptive | None = None
     combine: Literal["factorial", "joint"] = Field(
         "factorial", description="factorial: every grid point with every sample point; joint: grid values sampled too"
     )
@@ -108,6 +130,11 @@ class Experiment(_Strict):
             raise FieldMistake(("sample", "ranges"), f"expected parameters not also in sweep, found {both}")
         if self.combine == "joint" and not self.sample:
             raise FieldMistake(("combine",), "expected 'factorial' without a sample, found 'joint'")
+        if self.adaptive and self.adaptive.max_replications < self.replications:
+            found = self.adaptive.max_replications
+            raise FieldMistake(
+                ("adaptive", "max_replications"), f"expected at least replications ({self.replications}), found {found}"
+            )
         return self
 
 
@@ -133,6 +160,12 @@ class Plan:
     points: tuple[dict[str, Any], ...]
     runs: tuple[PlannedRun, ...]
     scenarios: tuple[Scenario, ...]
+    allowed: tuple[Path, ...] = ()
+    replications: int = 1
+
+    def extended(self, replications: int) -> "Plan":
+        """The same experiment with `replications` replications: the runs so far, then the new ones."""
+        return plan(self.path, self.allowed, replications)
 
     def describe(self) -> dict[str, Any]:
         """The plan as manifest fields."""
@@ -147,7 +180,7 @@ class Plan:
                 "combine": self.experiment.combine,
                 "points": [dict(p) for p in self.points],
             },
-            "seeds": {"first_seed": self.experiment.first_seed, "replications": self.experiment.replications},
+            "seeds": {"first_seed": self.experiment.first_seed, "replications": self.replications},
             "runs": len(self.runs),
         }
 
@@ -214,8 +247,11 @@ def _cast(name: str, value: float) -> Any:
     return int(round(value)) if Parameters.model_fields[name].annotation is int else float(value)
 
 
-def plan(path: str | Path, allowed: tuple[Path, ...] = ()) -> Plan:
-    """Expand an experiment file into its runs, checking every scenario, strategy and design point."""
+def plan(path: str | Path, allowed: tuple[Path, ...] = (), replications: int | None = None) -> Plan:
+    """Expand an experiment file into its runs, checking every scenario, strategy and design point.
+
+    `replications` overrides the file's (adaptive rounds extend a plan this way).
+    """
     path = Path(path)
     experiment = load_experiment(path, allowed)
     root = (*allowed, scenario_root(path))
@@ -243,11 +279,12 @@ def plan(path: str | Path, allowed: tuple[Path, ...] = ()) -> Plan:
     if count > MAX_RUNS:
         raise ExperimentError(f"{path}: expected at most {MAX_RUNS:,} runs, found a design of {count:,}")
     runs = []
-    for scenario in scenarios:
-        strategies = [NONE, *scenario.strategies] if experiment.strategies == "all" else experiment.strategies
-        for strategy in strategies:
-            for p, point in enumerate(points):
-                for r in range(experiment.replications):
+    replications = experiment.replications if replications is None else replications
+    for r in range(replications):  # replication first: more replications (adaptive rounds) only append runs
+        for scenario in scenarios:
+            strategies = [NONE, *scenario.strategies] if experiment.strategies == "all" else experiment.strategies
+            for strategy in strategies:
+                for p, point in enumerate(points):
                     try:
                         spec = RunSpec.of(
                             scenario,
@@ -263,9 +300,8 @@ def plan(path: str | Path, allowed: tuple[Path, ...] = ()) -> Plan:
                         ) from None
                     runs.append(PlannedRun(spec, scenario.name, strategy, p, r, tuple(sorted(point.items()))))
     text = json.dumps(experiment.model_dump(mode="json"), sort_keys=True)
-    return Plan(
-        experiment, path, hashlib.sha256(text.encode()).hexdigest(), tuple(points), tuple(runs), tuple(scenarios)
-    )
+    content = hashlib.sha256(text.encode()).hexdigest()
+    return Plan(experiment, path, content, tuple(points), tuple(runs), tuple(scenarios), tuple(allowed), replications)
 
 
 def json_schema() -> dict:
