@@ -388,3 +388,18 @@ def test_adaptive_replications_add_rounds_until_the_interval_is_narrow_or_the_ca
     else:
         assert n == 12 and width_now > width
     assert sorted(runs["seed"].unique()) == list(range(1, n + 1))
+
+
+def test_a_corrupted_part_file_is_detected_and_its_runs_recomputed(reference, tmp_path):
+    path, expected = reference
+    out = tmp_path / "out"
+    run_batch(plan(path), out, InProcessExecutor())
+    part = sorted((out / "parts").glob("runs-*.parquet"))[0]
+    data = bytearray(part.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte
+    part.write_bytes(bytes(data))
+    manifest = json.loads((out / "manifest.json").read_text())
+    lost = next(p["runs"] for p in manifest["parts"] if part.name in p["files"])
+    summary = run_batch(plan(path), out, InProcessExecutor(), resume=True)
+    assert summary.ran == len(lost) and summary.kept == 12 - len(lost)
+    assert (out / "runs.parquet").read_bytes() == expected

@@ -24,6 +24,7 @@ from ecosim.validation.targets import (
     hazard_counts,
     load_targets,
     measure,
+    simulate,
     survival_counts,
     target_counts,
     to_checks,
@@ -222,3 +223,10 @@ def test_baseline_with_calibrated_values_passes_every_target(spec):
     failed = [f"{c.name}: {c.measured:.4f} [{c.low:.4f}, {c.high:.4f}], expected {c.expected}"
               for c in checks if not c.passed]
     assert not failed, failed
+
+
+def test_replications_run_through_the_batch_engine_give_the_same_sample_on_two_workers(spec):
+    one = simulate(spec.scenario_path, 4, months=50)
+    two = simulate(spec.scenario_path, 4, months=50, workers=2)  # a local Dask cluster
+    pd.testing.assert_frame_equal(one.partnerships, two.partnerships, check_exact=True)
+    assert one.reps == two.reps == (1, 2, 3, 4)

@@ -13,7 +13,7 @@ import math
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +24,7 @@ from scipy import stats
 
 from ecosim.experiment import Plan, PlannedRun
 from ecosim.results import ExperimentStore, read_parts
-from ecosim.runner import git_state, run, versions
+from ecosim.runner import RunResult, git_state, run, versions
 from ecosim.spec import RunSpec, code_hash
 from ecosim.store import reserve
 
@@ -87,6 +87,23 @@ def execute(spec: RunSpec) -> dict[str, Any]:
         "tables": result.tables,
         "seconds": time.perf_counter() - started,
     }
+
+
+def run_specs(specs: Sequence[RunSpec], executor: Executor | None = None, workers: int = 1) -> list[RunResult]:
+    """The RunResults of `specs`, in order: validation's replications through the batch engine.
+
+    On `executor`, or by default in this process for one worker and on a local Dask cluster
+    of `workers` otherwise. A run that raises raises here: validation needs every run.
+    """
+    if not specs:
+        return []
+    if executor is None:
+        with executor_for(0 if workers <= 1 else workers) as (local, _):
+            return run_specs(specs, local)
+    if not isinstance(executor, InProcessExecutor):
+        run(RunSpec.of(specs[0].scenario, months=1, record=("indicators",)), check_invariants=False)  # warm cache
+    futures = [executor.submit(run, spec, check_invariants=False) for spec in specs]
+    return [future.result() for future in futures]
 
 
 @dataclass

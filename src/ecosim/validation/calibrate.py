@@ -29,7 +29,6 @@ from ecosim.validation.targets import (
     load_targets,
     measure,
     passes,
-    process_pool,
     simulate,
 )
 
@@ -174,7 +173,10 @@ def calibrate(targets_path: str | Path | TargetsFile | None = None, scenario_pat
     params = spec.parameters
     say = progress or (lambda _: None)
     history: list[Evaluation] = []
-    executor: Executor | None = process_pool(workers) if workers > 1 else None
+    from ecosim.batch import executor_for
+
+    pool = executor_for(0 if workers <= 1 else workers)  # one executor for every evaluation of the search
+    executor: Executor = pool.__enter__()[0]
 
     def evaluate(unit: Sequence[float], reps: int, stage: str, overrides: dict[str, float] | None = None) -> Evaluation:
         unit = tuple(float(min(max(u, 0.0), 1.0)) for u in unit)
@@ -224,8 +226,7 @@ def calibrate(targets_path: str | Path | TargetsFile | None = None, scenario_pat
             say(f"holdout on seeds {holdout_first_seed}..{holdout_first_seed + holdout_replications - 1}: "
                 + " ".join(f"{k}={m.value:.4g}" for k, m in holdout.items()))
     finally:
-        if executor is not None:
-            executor.shutdown()
+        pool.__exit__(None, None, None)
     return CalibrationResult(best.values, best.score, best.measurements, refine_replications,
                              first.score if first else math.nan, design.score, history, spec.targets,
                              time.perf_counter() - started, holdout)

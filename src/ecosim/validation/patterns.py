@@ -18,10 +18,12 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from ecosim.batch import run_specs
 from ecosim.kernels.codes import ENDED
 from ecosim.model import EcosystemModel
-from ecosim.runner import RunResult, run
+from ecosim.runner import RunResult
 from ecosim.scenario import Scenario
+from ecosim.spec import RunSpec
 from ecosim.validation import Check, experiment_scenario
 
 PATTERNS = "patterns.toml"  # in the repository's experiments/ folder
@@ -56,11 +58,12 @@ def _paired(scenario: Scenario, control: Arm, treatment: Arm, metric: Callable[[
 
     Returns an array (2, replications, values per run): control first, then treatment.
     """
-    values = []
-    for r in range(replications):
-        for strategy, overrides in (control, treatment):
-            result = run(scenario, strategy=strategy, seed=scenario.seed + r, months=months, overrides=overrides)
-            values.append(np.atleast_1d(np.asarray(metric(result), float)))
+    specs = [
+        RunSpec.of(scenario, strategy, scenario.seed + r, overrides, months=months)
+        for r in range(replications)
+        for strategy, overrides in (control, treatment)
+    ]
+    values = [np.atleast_1d(np.asarray(metric(result), float)) for result in run_specs(specs)]
     return np.array(values).reshape(replications, 2, -1).transpose(1, 0, 2)
 
 
@@ -99,11 +102,9 @@ def p1_funding_end(scenario: Scenario | str | Path | None = None, replications: 
     """
     sc = experiment_scenario(scenario, PATTERNS)
     end = sc.parameters.funding_end
-    before, after = np.empty(replications), np.empty(replications)
-    for r in range(replications):
-        result = run(sc, seed=sc.seed + r, months=end + window)
-        before[r] = ending_hazard(result, end - window, end - 1)
-        after[r] = ending_hazard(result, end, end + window - 1)
+    results = run_specs([RunSpec.of(sc, seed=sc.seed + r, months=end + window) for r in range(replications)])
+    before = np.array([ending_hazard(result, end - window, end - 1) for result in results])
+    after = np.array([ending_hazard(result, end, end + window - 1) for result in results])
     ratio = after.mean() / before.mean() if before.mean() > 0 else np.inf
     check = _verdict("P1 hazard of ending rises at the funding end",
                      f"hazard after T - hazard before T > 0, after/before >= 2 ({window} months each side)",

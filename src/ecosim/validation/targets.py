@@ -17,11 +17,9 @@ intervals are percentile intervals of a bootstrap that resamples whole replicati
 """
 
 import math
-import multiprocessing
-import sys
 import tomllib
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ecosim.scenario import Scenario, load_scenario
+from ecosim.spec import RunSpec
 from ecosim.validation import Check, experiment_file
 
 TARGETS_FILE = Path("experiments") / "calibration-targets.toml"
@@ -250,49 +249,26 @@ class Sample:
     months: int
 
 
-def _run_seeds(scenario: Scenario, strategy: str | None, overrides: dict[str, float] | None, months: int | None,
-               seeds: Sequence[int]) -> list[tuple[int, np.ndarray, np.ndarray, int, int]]:
-    """Run one seed after another; return (seed, start, end, reference month, months) per run."""
-    from ecosim.runner import run
-
-    out = []
-    for seed in seeds:
-        result = run(scenario, strategy, seed, months, overrides=overrides, record=("partnerships",))
-        table = result.tables["partnerships"]
-        out.append((seed, table["start"].to_numpy(np.int64), end_months(table["end"]),
-                    int(result.outcomes["reference_month"]), int(result.outcomes["months"])))
-    return out
-
-
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of `workers` processes for replications.
-
-    Not plain fork: the parent may run threads (numba, pytest), and forking a threaded process can deadlock.
-    """
-    method = "forkserver" if sys.platform.startswith("linux") else "spawn"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
-
-
 def simulate(scenario: Scenario | str | Path, replications: int, overrides: dict[str, float] | None = None,
              strategy: str | None = None, months: int | None = None, first_seed: int = 1, workers: int = 1,
              executor: Executor | None = None) -> Sample:
     """Run seeds first_seed..first_seed+R-1 and pool their partnership tables.
 
     The same seeds for every parameter set are the common random numbers of the calibration.
-    With `executor` (or workers > 1) the seeds are split into one chunk per worker.
+    The runs go through the batch engine (:func:`ecosim.batch.run_specs`): on `executor`, or
+    in this process for one worker, or on a local Dask cluster of `workers`.
     """
+    from ecosim.batch import run_specs
+
     scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     seeds = list(range(first_seed, first_seed + replications))
-    if executor is None and workers > 1:
-        with process_pool(workers) as pool:
-            return simulate(scenario, replications, overrides, strategy, months, first_seed, workers, pool)
-    if executor is None:
-        runs = _run_seeds(scenario, strategy, overrides, months, seeds)
-    else:
-        chunks = [seeds[k::max(workers, 1)] for k in range(max(workers, 1))]
-        futures = [executor.submit(_run_seeds, scenario, strategy, overrides, months, chunk)
-                   for chunk in chunks if chunk]
-        runs = sorted((run for future in futures for run in future.result()), key=lambda r: r[0])
+    specs = [RunSpec.of(scenario, strategy, seed, overrides, months=months, record=("partnerships",)) for seed in seeds]
+    results = run_specs(specs, executor, workers)
+    runs = [
+        (seed, r.tables["partnerships"]["start"].to_numpy(np.int64), end_months(r.tables["partnerships"]["end"]),
+         int(r.outcomes["reference_month"]), int(r.outcomes["months"]))
+        for seed, r in zip(seeds, results, strict=True)
+    ]
     frame = pd.DataFrame({
         "rep": np.concatenate([np.full(len(start), seed, np.int64) for seed, start, *_ in runs]),
         "start": np.concatenate([start for _, start, *_ in runs]),
