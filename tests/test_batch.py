@@ -41,11 +41,16 @@ LONG = SMALL.replace('name = "small-batch"', 'name = "long-batch"').replace("rep
 LONG = LONG.replace("months = 40", "months = 120")  # 40 runs: long enough to be interrupted part-way
 
 
+def with_baseline(folder: Path) -> Path:
+    """`folder` as a project: the shipped baseline under scenarios/, experiments beside it."""
+    (folder / "scenarios").mkdir()
+    (folder / "scenarios" / "baseline.toml").write_text((ROOT / "scenarios" / "baseline.toml").read_text())
+    return folder
+
+
 @pytest.fixture
 def project(tmp_path) -> Path:
-    """A project folder: the shipped baseline under scenarios/, experiments beside it."""
-    (tmp_path / "scenarios").mkdir()
-    (tmp_path / "scenarios" / "baseline.toml").write_text((ROOT / "scenarios" / "baseline.toml").read_text())
+    with_baseline(tmp_path)
     (tmp_path / "small.toml").write_text(SMALL)
     return tmp_path
 
@@ -141,16 +146,19 @@ def test_plan_prints_counts_estimates_and_first_runs_and_writes_nothing(project)
 # --- running ------------------------------------------------------------------------------
 
 
+def run_whole(folder: Path, text: str) -> tuple[Path, bytes]:
+    """An experiment run whole in this process, in a project folder: the bytes other ways of running must give."""
+    with_baseline(folder)
+    path = write(folder, text, "experiment.toml")
+    summary = run_batch(plan(path), folder / "out", InProcessExecutor())
+    assert summary.ran == summary.planned and summary.failed == 0 and not summary.interrupted
+    return path, (folder / "out" / "runs.parquet").read_bytes()
+
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> tuple[Path, bytes]:
-    """The small experiment run in this process: the runs table every other way of running must reproduce."""
-    folder = tmp_path_factory.mktemp("reference")
-    (folder / "scenarios").mkdir()
-    (folder / "scenarios" / "baseline.toml").write_text((ROOT / "scenarios" / "baseline.toml").read_text())
-    path = write(folder, SMALL, "small.toml")
-    summary = run_batch(plan(path), folder / "out", InProcessExecutor())
-    assert summary.ran == 12 and summary.failed == 0 and not summary.interrupted
-    return path, (folder / "out" / "runs.parquet").read_bytes()
+    """The small experiment (12 runs)."""
+    return run_whole(tmp_path_factory.mktemp("reference"), SMALL)
 
 
 def test_the_store_holds_every_run_with_labels_design_and_outcomes(reference):
@@ -218,13 +226,8 @@ def test_a_running_dask_scheduler_with_two_workers_gives_the_same_bytes(referenc
 
 @pytest.fixture(scope="module")
 def long_reference(tmp_path_factory) -> tuple[Path, bytes]:
-    """A 40-run experiment run whole in this process, for the interruption tests."""
-    folder = tmp_path_factory.mktemp("long")
-    (folder / "scenarios").mkdir()
-    (folder / "scenarios" / "baseline.toml").write_text((ROOT / "scenarios" / "baseline.toml").read_text())
-    path = write(folder, LONG, "long.toml")
-    run_batch(plan(path), folder / "out", InProcessExecutor())
-    return path, (folder / "out" / "runs.parquet").read_bytes()
+    """The 40-run experiment, for the interruption tests."""
+    return run_whole(tmp_path_factory.mktemp("long"), LONG)
 
 
 def _wait_for_parts(out: Path, parts: int, process: subprocess.Popen, limit: float = 120.0) -> None:
