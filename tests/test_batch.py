@@ -406,3 +406,18 @@ def test_a_corrupted_part_file_is_detected_and_its_runs_recomputed(reference, tm
     summary = run_batch(plan(path), out, InProcessExecutor(), resume=True)
     assert summary.ran == len(lost) and summary.kept == 12 - len(lost)
     assert (out / "runs.parquet").read_bytes() == expected
+
+
+def test_the_progress_bar_shows_the_rate_of_finished_runs():
+    from rich.progress import Progress
+
+    from ecosim.cli import RateColumn
+
+    with Progress(RateColumn(), disable=True) as progress:
+        task = progress.add_task("batch", total=10)
+        assert str(RateColumn().render(progress.tasks[task])) == "- runs/s"
+        for done in range(1, 6):
+            progress.update(task, completed=done)
+            time.sleep(0.05)
+        rate = float(str(RateColumn().render(progress.tasks[task])).split()[0])
+    assert 5 < rate < 40  # about 20 runs/s: one every 0.05 s

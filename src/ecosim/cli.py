@@ -24,11 +24,14 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 from typer import _click
 from typer.core import TyperGroup
 
@@ -351,6 +354,14 @@ def schema(
         console().print(f"written: {out}")
 
 
+class RateColumn(ProgressColumn):
+    """Runs finished per second, as rich measures it over the last moments."""
+
+    def render(self, task: Task) -> Text:  # noqa: D102
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} runs/s" if speed else "- runs/s")
+
+
 def _bytes(size: float) -> str:
     return f"{size / 2**20:,.0f} MiB" if size >= 2**20 else f"{size / 2**10:,.0f} KiB"
 
@@ -441,6 +452,7 @@ def batch(
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("runs, {task.fields[failed]} failed"),
+        RateColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console(stderr=True),
