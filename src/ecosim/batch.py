@@ -171,7 +171,7 @@ def run_batch(
         buffered: list[int] = []
         failed: dict[int, dict] = {}
         last_flush = time.monotonic()
-        counts = {"done": kept, "failed": 0, "ran": 0}
+        counts = {"failed": 0, "ran": 0}
 
         def flush() -> None:
             nonlocal buffer, buffered, failed, last_flush
@@ -195,10 +195,9 @@ def run_batch(
                 }
                 counts["failed"] += 1
             buffered.append(index)
-            counts["done"] += 1
             counts["ran"] += 1
             if on_progress is not None:
-                on_progress(counts["done"], counts["failed"], len(plan.runs))
+                on_progress(kept + counts["ran"], counts["failed"], len(plan.runs))
             if (
                 len(buffered) >= min(FLUSH_RUNS, FLUSH_PER_WORKER * workers)
                 or time.monotonic() - last_flush > FLUSH_SECONDS

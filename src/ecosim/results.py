@@ -18,6 +18,7 @@ checksum does not match, is removed on resume and its runs run again.
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -107,9 +108,8 @@ class ExperimentStore:
         for path in (self.folder / PARTS).iterdir():
             if path.name not in listed:
                 path.unlink()
-        for stale in ("runs.parquet",):
-            (self.folder / stale).unlink(missing_ok=True)
-        _remove_tree(self.folder / "indicators")
+        (self.folder / "runs.parquet").unlink(missing_ok=True)
+        shutil.rmtree(self.folder / "indicators", ignore_errors=True)
         self.manifest.pop("finished_utc", None)
         self.manifest["failed"] = {k: v for k, v in self.manifest.get("failed", {}).items() if int(k) in self.finished}
         write_json(self.manifest, self.folder / MANIFEST)
@@ -192,13 +192,6 @@ def _filter(filters: Any) -> Any:
     if filters is None or isinstance(filters, ds.Expression):
         return filters
     return pq.filters_to_expression(filters)
-
-
-def _remove_tree(path: Path) -> None:
-    if path.is_dir():
-        for child in sorted(path.rglob("*"), reverse=True):
-            child.rmdir() if child.is_dir() else child.unlink()
-        path.rmdir()
 
 
 def _now() -> str:

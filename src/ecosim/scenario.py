@@ -490,12 +490,6 @@ def largest_world(scenario: Scenario) -> tuple[int, int]:
     return learners, organisations
 
 
-def estimated_bytes(scenario: Scenario) -> int:
-    """A generous estimate of the memory a run of the scenario needs at its peak."""
-    learners, organisations = largest_world(scenario)
-    return PROCESS_BYTES + BYTES_PER_LEARNER * learners + BYTES_PER_ORGANISATION * organisations
-
-
 def machine_bytes() -> int:
     """The machine's physical memory."""
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -505,7 +499,7 @@ def check_fits(scenario: Scenario, where: str, memory: int | None = None) -> Non
     """Refuse, before anything is allocated, a world too big for this machine's memory (or the int32 rows)."""
     learners, organisations = largest_world(scenario)
     memory = machine_bytes() if memory is None else memory
-    needed = estimated_bytes(scenario)
+    needed = PROCESS_BYTES + BYTES_PER_LEARNER * learners + BYTES_PER_ORGANISATION * organisations  # generous peak
     if max(learners, organisations) > MAX_COUNT:
         raise ScenarioError(
             f"{where}: regions: expected at most {MAX_COUNT:,} learners and organisations in all, "

@@ -75,11 +75,12 @@ def reserve(folder: Path) -> Iterator[Path]:
 
     Re-entrant within a process. On entering, staging folders left by a killed writer are removed.
     """
-    folder = check_target(folder)
+    folder = Path(folder).resolve()
     lock = folder.with_name(f".{folder.name}.lock")
-    if lock in _held:
+    if lock in _held:  # this process holds it already: checked when it was taken
         yield folder
         return
+    folder = check_target(folder)
     try:
         descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as exc:
