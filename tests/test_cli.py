@@ -162,8 +162,13 @@ def test_validate_passes_on_a_clean_checkout_and_writes_its_markdown_table(tmp_p
     assert result.exit_code == 0, result.output
     text = table.read_text()
     passed, total = re.search(r"(\d+) of (\d+) checks pass", text).groups()
-    assert passed == total and int(total) >= 19  # 5 analytic cases, 9 patterns, 5 targets
-    for name in ("constant hazard", "merging alone", *(f"P{k} " for k in range(1, 10)), "two_year_survival"):
+    assert passed == total and int(total) >= 38  # 5 analytic, 9 patterns, 4 credibility, 5 targets on 1 + 3 scales
+    scales = ("two_year_survival [generated-regions]", "two_year_survival [national-region]",
+              "two_year_survival [national]")
+    credibility = ("largest strategy effect", "ownership spread at T", "ending hazard while funded",
+                   "funded endings not caused by the departure")
+    for name in ("constant hazard", "merging alone", *(f"P{k} " for k in range(1, 10)), *credibility,
+                 "two_year_survival", *scales):
         assert name in text
 
 

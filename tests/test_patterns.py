@@ -50,8 +50,8 @@ def test_p3_several_contact_persons_are_more_durable():
     _shows(patterns.p3_contact_persons(), 0.02)
 
 
-def test_p4_ecosystems_outlive_isolated_pairs():
-    _shows(patterns.p4_merged_outlive_isolated(), 0.05)
+def test_p4_merging_keeps_partnerships_alive_in_the_paired_contrast():
+    _shows(patterns.p4_merged_outlive_isolated(), 0.01)
 
 
 def test_p5_gradual_handover_makes_the_departure_survivable():

@@ -146,9 +146,10 @@ def test_python_functions_equal_compiled_ones(monkeypatch):
         "uniform": [rng.uniform(*k) for k in GRID],
         "below": [rng.below(*k, 97) for k in GRID],
         "pair_id": [rng.pair_id(k[2], k[3]) for k in GRID],
+        "lognormal": [rng.lognormal(*k, 0.5) for k in GRID],
     }
     # from here on every helper is the uncompiled one, down to mix64 (compiled versions are already built)
-    for name in ("mix64", "key", "uniform"):
+    for name in ("mix64", "key", "uniform", "normal"):
         monkeypatch.setattr(rng, name, getattr(rng, name).py_func)
     with np.errstate(over="ignore"):
         python = {
@@ -157,6 +158,7 @@ def test_python_functions_equal_compiled_ones(monkeypatch):
             "uniform": [rng.uniform(*k) for k in GRID],
             "below": [rng.below.py_func(*k, 97) for k in GRID],
             "pair_id": [rng.pair_id.py_func(k[2], k[3]) for k in GRID],
+            "lognormal": [rng.lognormal.py_func(*k, 0.5) for k in GRID],
         }
     for name in compiled:
         assert python[name] == compiled[name], name
@@ -188,6 +190,8 @@ PINNED_STREAMS = {
     "S_PLACE_ORDER": 14,
     "S_PLACE_CHOICE": 15,
     "S_ROTATE": 16,
+    "S_REACTIVATE": 17,
+    "S_PACE": 18,
 }
 
 

@@ -91,6 +91,31 @@ def test_malformed_target_names_the_field(tmp_path):
         load_targets(bad)
 
 
+def test_the_file_names_three_scales_and_a_bad_scale_names_its_field(spec, tmp_path):
+    assert [sc.name for sc in spec.scales] == ["generated-regions", "national-region", "national"]
+    assert all(sc.path.is_file() for sc in spec.scales)
+    national = spec.scales[-1]
+    assert (national.cluster, national.calibration_replications) == ("region", 0)
+    base = ('[sources]\na = "A (2000). T. J, 1(1), 1-2."\n'
+            '[targets.x]\nmeasure = "survival"\nfollow = 24\nrange = [0.6, 0.7]\nsources = ["a"]\n')
+    bad = tmp_path / "t.toml"
+    bad.write_text(base + '[validation.scales.big]\nscenario = "s.toml"\nreplications = 2\ncluster = "school"\n')
+    with pytest.raises(TargetsError, match=r"validation\.scales\.big\.cluster: expected one of seed, region"):
+        load_targets(bad)
+    bad.write_text(base + '[validation.scales.big]\nscenario = "s.toml"\nreplications = 0\n')
+    with pytest.raises(TargetsError, match=r"validation\.scales\.big\.replications: expected a whole number"):
+        load_targets(bad)
+
+
+def test_clustering_by_region_makes_each_seed_and_region_a_replication():
+    pilots = ROOT / "scenarios" / "flanders-pilots.toml"
+    by_seed = simulate(pilots, 2, months=40)
+    by_region = simulate(pilots, 2, months=40, cluster="region")
+    assert by_seed.reps == (1, 2) and len(by_region.reps) == 2 * 5  # five regions in each of two seeds
+    assert sorted({r // 100_000 for r in by_region.reps}) == [1, 2]
+    pd.testing.assert_frame_equal(by_seed.partnerships[["start", "end"]], by_region.partnerships[["start", "end"]])
+
+
 # --------------------------------------------------------------------------- measures on a known table
 
 T, MONTHS = 36, 100  # reference month, months run (last month 99)

@@ -46,6 +46,7 @@ PARTNERSHIP_DEFAULTS = {
     "region": 0,
     "bridge_builder": -1,
     "ownership": 0.1,
+    "pace": 1.0,
     "mission": 0.8,
     "value": 0.5,
     "health": 0.6,

@@ -15,6 +15,7 @@ _EXPORTS = {
     "RunSpec": "ecosim.spec",
     "Scenario": "ecosim.scenario",
     "ScenarioError": "ecosim.scenario",
+    "compare": "ecosim.analysis.compare",
     "load_scenario": "ecosim.scenario",
     "run": "ecosim.runner",
     "save_run": "ecosim.store",

@@ -9,6 +9,7 @@ depend on the executor, the worker count or how often a batch was interrupted.
 """
 
 import contextlib
+import logging
 import math
 import os
 import time
@@ -61,8 +62,10 @@ def executor_for(workers: int | None = None, scheduler: str | None = None) -> It
         cluster = None
     else:
         n = workers or os.cpu_count() or 1
+        # Failed runs come back as results (execute); what the workers log at shutdown (a heartbeat
+        # to a scheduler that already closed) is noise with a traceback, so only CRITICAL is shown.
         cluster = LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL
         )
         client = Client(cluster)
     try:

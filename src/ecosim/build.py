@@ -53,7 +53,9 @@ PARTNERSHIP_COLUMNS = {
     "cause": ("i1", ()),
     "placed": ("i4", ()),
     "penalty": ("f8", ()),
-    "start_terms": ("f8", (5,)),
+    "pace": ("f8", ()),
+    "start_target": ("f8", ()),
+    "recent_terms": ("f8", (5,)),
     "contact_loss": ("f8", ()),
 }
 LEARNER_COLUMNS = {

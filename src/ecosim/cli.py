@@ -508,12 +508,16 @@ def validate(
         int | None, typer.Option(min=2, help="seeds for the targets (default: the file's)")
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="processes for the target replications")] = 2,
+    scales: Annotated[
+        bool, typer.Option(help="also measure the targets on every scale of the targets file (generated, national)")
+    ] = True,
 ) -> None:
-    """Run the analytic cases, the nine patterns and the calibration targets; exit 1 if any fails.
+    """Run the analytic cases, the nine patterns, the credibility checks and the calibration targets.
 
-    Takes about 2 minutes on an idle 2-core machine (longer on a busy one); each stage says when it starts and ends.
+    Exits 1 if any fails. Takes about 3 minutes on an idle 2-core machine (longer on a busy one),
+    and about 4 more for the scales; each stage says when it starts and ends.
     """
-    from ecosim.validation import patterns
+    from ecosim.validation import credibility, patterns
     from ecosim.validation.report import analytic_checks, pattern_checks, to_markdown
     from ecosim.validation.targets import TargetsError, check_targets
 
@@ -524,9 +528,12 @@ def validate(
         checks = analytic_checks()
     with stage(out, "patterns P1-P9 (paired replications)", "40 s"):
         checks += pattern_checks(pattern_replications or patterns.REPLICATIONS)
-    with stage(out, "calibration targets on the baseline", "30 s on 2 workers"):
+    with stage(out, "credibility checks (paired strategies, ownership, funded endings)", "1 min on 2 workers"):
+        checks += credibility.checks(workers=workers)
+    where = "the baseline and every scale" if scales else "the baseline"
+    with stage(out, f"calibration targets on {where}", "4 min on 2 workers" if scales else "30 s on 2 workers"):
         try:
-            checks += check_targets(targets, replications=target_replications, workers=workers)
+            checks += check_targets(targets, replications=target_replications, workers=workers, scales=scales)
         except TargetsError as exc:
             fail(str(exc))
     table = Table(title="ecosim validate")
@@ -557,6 +564,20 @@ def validate(
         raise typer.Exit(1)
 
 
+def _start_point(text: str, names: list[str]) -> dict[str, float]:
+    """--start NAME=VALUE,...: every searched parameter once, as a number."""
+    point = {}
+    for item in text.split(","):
+        name, _, value = item.partition("=")
+        try:
+            point[name.strip()] = float(value)
+        except ValueError:
+            fail(f"--start: expected NAME=VALUE with a number, found {item!r}")
+    if set(point) != set(names):
+        fail(f"--start: expected a value for each searched parameter ({', '.join(names)}), found {', '.join(point)}")
+    return point
+
+
 @app.command()
 def calibrate(
     targets: Annotated[
@@ -564,19 +585,278 @@ def calibrate(
     ] = None,
     scenario: Annotated[Path | None, typer.Option(help="scenario to calibrate (default: the targets file's)")] = None,
     samples: Annotated[int | None, typer.Option(min=1, help="Latin hypercube points (default: the file's)")] = None,
+    start: Annotated[
+        list[str] | None,
+        typer.Option(help="a point to refine first, as NAME=VALUE,NAME=VALUE (repeatable; e.g. a previous result)"),
+    ] = None,
     workers: Annotated[int, typer.Option(min=1, help="processes")] = 2,
 ) -> None:
     """Search the targets file's parameter ranges (Latin hypercube, then Nelder-Mead) and print the best values."""
     from ecosim.validation.calibrate import calibrate as search
     from ecosim.validation.calibrate import report
-    from ecosim.validation.targets import TargetsError
+    from ecosim.validation.targets import TargetsError, load_targets
 
     out = console()
     try:
-        result = search(targets, scenario, samples=samples, workers=workers, progress=lambda line: out.print(line))
+        spec = load_targets(targets)
+        starts = [_start_point(text, [p.name for p in spec.parameters]) for text in start or ()]
+        result = search(spec, scenario, samples=samples, workers=workers, starts=starts,
+                        progress=lambda line: out.print(line))
     except (TargetsError, ScenarioError) as exc:
         fail(str(exc))
     out.print(report(result), markup=False)
     out.print("[parameters] lines for the scenario file:", markup=False)
     for line in result.toml_lines(f"{time.strftime('%Y-%m-%d')}, ecosim calibrate"):
         out.print(line, markup=False)
+
+
+# --------------------------------------------------------------------------- analysis (docs/analysis.md)
+
+ResultsArgument = Annotated[Path, typer.Argument(help="an experiment's results folder (ecosim batch)")]
+OutOption = Annotated[Path | None, typer.Option(help="also write the tables here as CSV, Parquet and Markdown")]
+LevelOption = Annotated[float, typer.Option(min=0.5, max=0.999, help="confidence level of the intervals")]
+
+
+def _interval(low: float, high: float) -> str:
+    return f"[{_format(float(low))}, {_format(float(high))}]"
+
+
+def _write_out(out: Console, folder: Path | None, tables: dict[str, Any]) -> None:
+    from ecosim.analysis.output import write_tables
+
+    if folder is None:
+        return
+    try:
+        written = write_tables(folder, tables)
+    except OSError as exc:
+        fail(f"--out: could not write to {folder}: {exc.strerror or exc}")
+    out.print(f"written: {', '.join(str(p) for p in written)}")
+
+
+def _rows(table: Table, frame: Any, columns: list[str]) -> None:
+    from ecosim.analysis.output import cell
+
+    for row in frame[columns].itertuples(False):
+        table.add_row(*[cell(v) for v in row])
+
+
+@app.command()
+def compare(
+    results: ResultsArgument,
+    baseline: Annotated[str, typer.Option(help="the strategy every other is compared with")] = "none",
+    outcome: Annotated[
+        list[str] | None, typer.Option(help="an outcome to compare (repeatable; default: every outcome)")
+    ] = None,
+    level: LevelOption = 0.95,
+    out: OutOption = None,
+) -> None:
+    """Compare every strategy with a baseline, paired seed by seed: differences, intervals, tests, ranks, costs."""
+    from ecosim.analysis import AnalysisError
+    from ecosim.analysis.compare import compare as compare_strategies
+    from ecosim.analysis.compare import cost_effectiveness
+
+    try:
+        table = compare_strategies(results, baseline, outcome, level)
+        costs = cost_effectiveness(results, baseline, level) if not outcome or "alive_24" in outcome else None
+    except AnalysisError as exc:
+        fail(str(exc))
+    report = console()
+    pct = f"{level:.0%}"
+    for (scenario, point, name), rows in table.groupby(["scenario", "point", "outcome"], sort=False):
+        unit = rows["unit"].iloc[0]
+        better = "higher" if rows["higher_is_better"].iloc[0] else "lower"
+        view = Table(
+            title=f"{name} ({unit}), {scenario}, point {point}: each strategy - {baseline}, paired over "
+            f"{int(rows['pairs'].max())} seeds ({better} is better)"
+        )
+        for column in ("strategy", "mean", "difference", f"{pct} t interval", f"{pct} BCa interval", "p (Holm)",
+                       "CRN variance ratio", "runs saved", "rank"):
+            view.add_column(column, justify="left" if column == "strategy" else "right")
+        for r in rows.itertuples(False):
+            own = r.strategy == baseline
+            view.add_row(
+                r.strategy + (" (baseline)" if own else ""),
+                _format(float(r.mean)),
+                "0" if own else f"{r.difference:+.4g}",
+                "" if own else _interval(r.t_low, r.t_high),
+                "" if own else _interval(r.bca_low, r.bca_high),
+                "" if own else _format(float(r.p_holm)),
+                "" if own else _format(float(r.variance_ratio)),
+                "" if own else ("inf" if math.isinf(r.runs_saved) else f"{r.runs_saved:,.0f}"),
+                f"{r.rank:.0f}" if r.rank == r.rank else "n/a",
+            )
+        report.print(view)
+    tables = {"compare": table}
+    if costs is not None and not costs.empty:
+        view = Table(title=f"cost-effectiveness against {baseline} (EUR of programme spending over the run; "
+                     "n/a: the strategy costs no more than the baseline)")
+        for column in ("strategy", "spending", "extra spending", "extra learner-months per 1,000 EUR",
+                       "extra partnerships alive at T+24", "per 100,000 EUR"):
+            view.add_column(column, justify="left" if column == "strategy" else "right")
+        for r in costs.itertuples(False):
+            view.add_row(
+                r.strategy, _format(float(r.spending)), _format(float(r.extra_spending)),
+                f"{_format(float(r.extra_learner_months_per_1000_eur))} "
+                f"{_interval(r.extra_learner_months_per_1000_eur_low, r.extra_learner_months_per_1000_eur_high)}",
+                f"{r.extra_alive_24:+.3g}",
+                f"{_format(float(r.extra_alive_24_per_100k_eur))} "
+                f"{_interval(r.extra_alive_24_per_100k_eur_low, r.extra_alive_24_per_100k_eur_high)}",
+            )
+        report.print(view)
+        tables["cost_effectiveness"] = costs
+    report.print(
+        f"Differences are paired: replication r of every strategy ran with the same seed. p is the paired t test, "
+        f"Holm-adjusted over the strategies of each outcome; ranks tie where the {pct} t intervals overlap."
+    )
+    _write_out(report, out, tables)
+
+
+@app.command()
+def survival(
+    results: ResultsArgument,
+    origin: Annotated[
+        str, typer.Option(help="lifetimes from 'reference' (the funding end, cohort alive then) or 'start'")
+    ] = "reference",
+    baseline: Annotated[str, typer.Option(help="the strategy every other is compared with")] = "none",
+    covariates: Annotated[
+        str | None, typer.Option(help="Cox covariates, comma-separated, or 'none' (default: those recorded)")
+    ] = None,
+    level: LevelOption = 0.95,
+    out: OutOption = None,
+) -> None:
+    """Partnership lifetimes per strategy: Kaplan-Meier, log-rank tests and a Cox model clustered by seed."""
+    from ecosim.analysis import AnalysisError
+    from ecosim.analysis import survival as surv
+
+    if origin not in surv.ORIGINS:
+        fail(f"--origin: expected one of {', '.join(surv.ORIGINS)}, found {origin!r}")
+    try:
+        frame = surv.read_lifetimes(results, origin)
+        if frame.empty:
+            raise AnalysisError(f"{results}: expected partnerships at risk from the {origin}, found none")
+        chosen = None if covariates is None else [c for c in covariates.split(",") if c and c != "none"]
+        for name in chosen or []:
+            if name not in surv.default_covariates(frame):
+                known = ", ".join(surv.default_covariates(frame)) or "none"
+                raise AnalysisError(f"--covariates: expected some of {known}, found {name!r}")
+        km = surv.survival_table(frame, level)
+        tests = surv.logrank(frame, baseline)
+        model = surv.cox(frame, baseline, chosen, level=level)
+    except AnalysisError as exc:
+        fail(str(exc))
+    report = console()
+    since = "the reference month (funding end)" if origin == "reference" else "their own start"
+    view = Table(title=f"Kaplan-Meier: partnership lifetimes in months since {since}, right-censored at the horizon")
+    for column in ("strategy", "partnerships", "ended", "median", "S(+24)", f"{level:.0%} interval", "S(+60)",
+                   f"{level:.0%} interval "):
+        view.add_column(column, justify="left" if column == "strategy" else "right")
+    for r in km.itertuples(False):
+        median = "not reached" if math.isinf(r.median) else _format(float(r.median))
+        view.add_row(r.strategy, str(r.partnerships), str(r.ended), median, _format(float(r.S24)),
+                     _interval(r.S24_low, r.S24_high), _format(float(r.S60)), _interval(r.S60_low, r.S60_high))
+    report.print(view)
+    view = Table(title=f"log-rank tests against {baseline} (partnerships taken as independent; Holm-adjusted)")
+    for column in ("strategy", "chi2", "df", "p", "p (Holm)"):
+        view.add_column(column, justify="left" if column == "strategy" else "right")
+    _rows(view, tests.assign(p_holm=tests.get("p_holm")), ["strategy", "chi2", "df", "p", "p_holm"])
+    report.print(view)
+    view = Table(
+        title=f"Cox model (Efron ties, strata scenario x point), errors clustered by seed "
+        f"({int(model['clusters'].iloc[0])} clusters, {int(model['events'].iloc[0])} endings)"
+    )
+    for column in ("term", "hazard ratio", f"{level:.0%} interval", "p", "PH check p", "coef (Breslow)"):
+        view.add_column(column, justify="left" if column == "term" else "right")
+    for r in model.itertuples(False):
+        view.add_row(r.term, _format(float(r.hazard_ratio)), _interval(r.low, r.high), _format(float(r.p)),
+                     _format(float(r.p_ph)), f"{r.coef_breslow:+.4g} (Efron {r.coef:+.4g})")
+    report.print(view)
+    report.print("A PH check p below 0.05 says the term's hazard ratio changes with time; docs/analysis.md.")
+    _write_out(report, out, {"survival": km, "logrank": tests, "cox": model})
+
+
+@app.command()
+def sensitivity(
+    results: ResultsArgument,
+    outcome: Annotated[list[str] | None, typer.Option(help="an outcome (repeatable; default: every outcome)")] = None,
+    where: Annotated[
+        str | None, typer.Option(help="scenario discovery: a condition such as 'share_not_ended_24>=0.7'")
+    ] = None,
+    level: LevelOption = 0.95,
+    out: OutOption = None,
+) -> None:
+    """Sobol' (Saltelli design) or Morris indices per outcome, with a half-sample convergence check."""
+    from ecosim.analysis import AnalysisError
+    from ecosim.analysis.sensitivity import sensitivity as indices
+
+    try:
+        table = indices(results, outcome, level)
+        found = None
+        if where is not None:
+            from ecosim.analysis.discovery import discover
+
+            found = discover(results, where)
+    except AnalysisError as exc:
+        fail(str(exc))
+    report = console()
+    sobol = "ST" in table
+    for (group, name), rows in table.groupby(["group", "outcome"], sort=False):
+        state = "converged" if rows["converged"].iloc[0] else "NOT converged"
+        view = Table(
+            title=f"{name}{', ' + group if group else ''}: "
+            f"{'Sobol indices' if sobol else 'Morris elementary effects'} from {int(rows['samples'].iloc[0])} "
+            f"{'base samples' if sobol else 'trajectories'} ({state}: largest change from half the samples "
+            f"{rows['change'].iloc[0]:.3f})"
+        )
+        columns = (["parameter", "S1", "+-", "ST", "+- ", "S1 (half)", "ST (half)"] if sobol
+                   else ["parameter", "mu*", "+-", "mu", "sigma", "mu* (half)"])
+        for column in columns:
+            view.add_column(column, justify="left" if column == "parameter" else "right")
+        keys = (["parameter", "S1", "S1_conf", "ST", "ST_conf", "S1_half", "ST_half"] if sobol
+                else ["parameter", "mu_star", "mu_star_conf", "mu", "sigma", "mu_star_half"])
+        _rows(view, rows, keys)
+        report.print(view)
+    tables = {"sensitivity": table}
+    if found is not None:
+        total, hits = found["cases"]
+        view = Table(title=f"PRIM box for {where}: {hits} of {total} design points meet it "
+                     f"(coverage {found['box']['coverage'].iloc[0] if len(found['box']) else 1:.3f}, "
+                     f"density {found['box']['density'].iloc[0] if len(found['box']) else hits / total:.3f})")
+        for column in ("parameter", "low", "high"):
+            view.add_column(column, justify="left" if column == "parameter" else "right")
+        _rows(view, found["box"], ["parameter", "low", "high"])
+        report.print(view)
+        report.print(f"decision tree (depth 2, accuracy {found['accuracy']:.3f}):")
+        report.print(found["rules"], markup=False)
+        tables.update(prim_trajectory=found["trajectory"], prim_box=found["box"])
+    _write_out(report, out, tables)
+
+
+@app.command()
+def search(
+    results: ResultsArgument,
+    budget: Annotated[float, typer.Option(help="mean programme spending over the run that a bundle may use (EUR)")],
+    outcome: Annotated[str, typer.Option(help="the outcome to maximise")] = "alive_24",
+    max_size: Annotated[int, typer.Option(min=1, max=4, help="most strategies in a bundle")] = 2,
+    workers: Annotated[int, typer.Option(min=1, help="processes for the bundle runs")] = 1,
+    level: LevelOption = 0.95,
+    out: OutOption = None,
+) -> None:
+    """Find the best bundle of strategies under a budget; bundles not distinguishable from the best are ties."""
+    from ecosim.analysis import AnalysisError
+    from ecosim.analysis.search import search as find
+
+    try:
+        table = find(results, budget, outcome, max_size, level, workers)
+    except AnalysisError as exc:
+        fail(str(exc))
+    report = console()
+    view = Table(title=f"bundles within {budget:,.0f} EUR by {outcome} against none (paired over "
+                 f"{int(table['pairs'].max())} seeds; tie: its difference from the best covers 0)")
+    for column in ("bundle", "spending", "effect", f"{level:.0%} interval", "vs best", "interval", "verdict"):
+        view.add_column(column, justify="left" if column in ("bundle", "verdict") else "right")
+    for r in table.itertuples(False):
+        verdict = "best" if r.best else ("tie" if r.tie else "")
+        view.add_row(r.bundle, _format(float(r.spending)), f"{r.effect:+.4g}", _interval(r.low, r.high),
+                     f"{r.versus_best:+.4g}", _interval(r.versus_best_low, r.versus_best_high), verdict)
+    report.print(view)
+    _write_out(report, out, {"search": table})

@@ -55,8 +55,15 @@ class Parameters(BaseModel):
     aftercare_exit_intensity: float = param(
         0.1, "share", "[i_min] a bridge-builder in aftercare departs once its intensity falls below this", **UNIT
     )
-    handover_rate: float = param(0.02, "1/month", "[h] ownership gained per month: O += h*i*(1-O)", **UNIT)
+    handover_rate: float = param(0.02, "1/month", "[h] ownership gained per month: O += h*g*i*(1-O)", **UNIT)
+    handover_spread: float = param(
+        0.5, "CV", "[c_g] spread of a partnership's handover pace g: lognormal, mean 1, this coefficient of variation",
+        ge=0, le=3.0,
+    )
     initial_ownership: float = param(0.1, "share", "[O0] the team's ownership at the start", **UNIT)
+    consolidation_rate: float = param(
+        0.01, "1/month", "[kappa] an active team embeds the work it owns: O += kappa*O*(1-O) a month", **UNIT
+    )
     departure_shock: float = param(
         0.5, "share", "[sigma] shock s = sigma*(1-O)*i to health and floor support at departure", **UNIT
     )
@@ -87,10 +94,14 @@ class Parameters(BaseModel):
 
     # 5. Partnership health and ending
     initial_mission: float = param(0.8, "share", "[M0] shared mission at the start", **UNIT)
-    mission_drift: float = param(0.01, "1/month", "[mu] mission drift M *= (1 - mu)", **UNIT)
+    mission_drift: float = param(
+        0.01, "1/month", "[mu] the mission settles at what the owning team carries: M += mu*(O - M)", **UNIT
+    )
     initial_value: float = param(0.5, "share", "[V0] value at the start", **UNIT)
     value_gain: float = param(0.02, "1/month", "[r_v] value gain from fill and variety", **UNIT)
-    isolation_loss: float = param(0.01, "1/month", "[p_iso] value lost each month by an isolated pair", **UNIT)
+    isolation_loss: float = param(
+        0.01, "1/month", "[p_iso] share of its value an isolated pair loses each month: V -= p_iso*V", **UNIT
+    )
     weight_support: float = param(
         0.30, "weight", "[w_s] weight of the weakest support layer in the health target", **UNIT
     )
@@ -103,9 +114,20 @@ class Parameters(BaseModel):
     )
     stall_base: float = param(0.002, "1/month", "[eta0] base chance an active partnership stalls", **UNIT)
     stall_slope: float = param(0.06, "1/month", "[eta1] extra stalling chance times (1 - H)^2", **UNIT)
-    stalled_end: float = param(0.10, "1/month", "[zeta] chance a stalled partnership ends", **UNIT)
+    stalled_end: float = param(
+        0.10, "1/month", "[zeta] chance a stalled partnership far below reactivation_health ends", **UNIT
+    )
     reactivation_health: float = param(
-        0.5, "share", "a stalled partnership turns active again above this health", **UNIT
+        0.5, "share", "[H_r] midpoint of the smooth reactivation and ending rules of a stalled partnership", **UNIT
+    )
+    reactivation_rate: float = param(
+        0.5, "1/month", "[rho_r] chance a stalled partnership far above reactivation_health turns active", **UNIT
+    )
+    health_slope: float = param(
+        0.15, "share", "[w] width of the logistic in H of reactivation and ending; 0 is a hard threshold", **UNIT
+    )
+    cause_window: float = param(
+        12.0, "months", "[W] the cause of an ending is judged on losses over about this many months", ge=1, le=MONTHS
     )
     contacts_one_share: float = param(0.6, "share", "share of partnerships starting with one contact person", **UNIT)
     contacts_two_share: float = param(0.3, "share", "share with two contact persons (the rest have three)", **UNIT)
@@ -115,6 +137,11 @@ class Parameters(BaseModel):
     consultation_share: float = param(0.3, "share", "share of partnerships with consultation structures", **UNIT)
 
     # 6. Merging and recruitment
+    ecosystem_backing: float = param(
+        0.8, "share",
+        "[beta_e] stalling and the only contact's departure shock x (1 - beta_e*e), e = 1 - 2/organisations",
+        **UNIT,
+    )
     merge_rate: float = param(
         0.03, "1/month", "[m] merging: p_ij = m*A_ij*B_ij/n_r (a rate: certain where above 1)", ge=0, le=FACTOR
     )

@@ -14,6 +14,8 @@ from ecosim.compile_cache import use_keyed_cache_dir
 
 use_keyed_cache_dir()  # before the decorations below: a numba cache keyed by what is compiled
 
+import math  # noqa: E402
+
 import numpy as np  # noqa: E402
 from numba import njit  # noqa: E402
 
@@ -61,6 +63,22 @@ def uniform(seed: int, stream: int, entity: int, step: int) -> float:
 def below(seed: int, stream: int, entity: int, step: int, n: int) -> int:
     """A uniform integer in [0, n) keyed like :func:`uniform` (n > 0)."""
     return int(uniform(seed, stream, entity, step) * n)
+
+
+@njit(cache=True)
+def normal(seed: int, stream: int, entity: int, step: int) -> float:
+    """A standard normal number: Box-Muller on the keyed uniforms of steps 2*step and 2*step + 1."""
+    radius = math.sqrt(-2.0 * math.log(1.0 - uniform(seed, stream, entity, 2 * step)))
+    return radius * math.cos(2.0 * math.pi * uniform(seed, stream, entity, 2 * step + 1))
+
+
+@njit(cache=True)
+def lognormal(seed: int, stream: int, entity: int, step: int, cv: float) -> float:
+    """A lognormal number with mean 1 and coefficient of variation `cv` (exactly 1 when cv = 0)."""
+    if cv <= 0.0:
+        return 1.0
+    sigma2 = math.log(1.0 + cv * cv)
+    return math.exp(math.sqrt(sigma2) * normal(seed, stream, entity, step) - 0.5 * sigma2)
 
 
 @njit(cache=True)

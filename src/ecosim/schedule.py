@@ -174,7 +174,7 @@ NEW_PARTNERSHIPS = Step(
     "6d",
     "new partnerships",
     "init_partnerships",
-    "recruits start with M0, V0, drawn contacts, H = H*",
+    "recruits start with M0, V0, drawn contacts and handover pace, H = H*",
     _new_partnerships,
 )
 CENSUS_AFTER_RECRUITMENT = Step(

@@ -94,6 +94,7 @@ COLUMNS: dict[str, Column] = {
     "placed": Column("int32", "learners", "learners placed in the partnership at the end of the run"),
     "penalty": Column("float64", SHARE, "coordination penalty on its health target"),
     "contact_loss": Column("float64", SHARE, "contact shocks still felt (sum of the decayed shocks)"),
+    "pace": Column("float64", "factor", "g, its handover pace: ownership grows h*g*i*(1 - O) a month (mean 1)"),
     "start_target": Column("float64", SHARE, "its health target at formation"),
     # learners
     "enrolled": Column("int32", MONTH, "month of enrolment (-12 or 0 for the learners at the start)"),
@@ -345,7 +346,8 @@ def _partnerships(world: World) -> pd.DataFrame:
             "end": ids(P.end[:n]),
             "cause": names_of(CAUSES, P.cause[:n]),
             **{k: getattr(P, k)[:n] for k in ("placed", "penalty", "contact_loss")},
-            "start_target": P.start_terms[:n].sum(axis=1),
+            "pace": P.pace[:n],
+            "start_target": P.start_target[:n],
         }
     )
 

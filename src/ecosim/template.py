@@ -14,14 +14,13 @@ horizon = 120            # months simulated
 sectors = ["care", "construction", "technology"]
 
 [parameters]
-# Any parameter left out takes its default. The five below are the values the shipped
+# Any parameter left out takes its default. The four below are the values the shipped
 # baseline was calibrated to (keep them unless you recalibrate).
 funding_end = 36            # T: first month without programme funding
-departure_shock = 0.431     # sigma
-stall_slope = 0.171         # eta1
+departure_shock = 0.925     # sigma
+stall_slope = 0.5           # eta1
 stalled_end = 0.096         # zeta
-mission_drift = 0.00148     # mu
-isolation_loss = 0.00237    # p_iso
+consolidation_rate = 0.02   # kappa
 
 # Strategies: named bundles of parameter overrides; run one with --strategy NAME.
 [strategies.gradual-handover]

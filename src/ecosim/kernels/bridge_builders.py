@@ -25,7 +25,7 @@ def bridge_builders(t, seed, f, p, B, P, O, events):
     Leaving: an active programme-paid bridge-builder leaves with probability q*(1 - f), a
     partner-paid one with q_p; under aftercare it enters aftercare instead of departing.
     In aftercare, i *= (1 - delta_a) and it departs once i < i_min (aftercare_exit_intensity).
-    Handover: every live partnership served by a non-departed one gets O += h*i*(1 - O).
+    Handover: every live partnership served by a non-departed one gets O += h*g*i*(1 - O), g its pace.
     Departure: each partnership it served takes s = sigma*(1 - O)*i (i before the decay):
     H -= s and the floor support of its school and company is multiplied by (1 - s).
 
@@ -68,4 +68,5 @@ def bridge_builders(t, seed, f, p, B, P, O, events):
             O.floor[P.school[i]] = clamp(O.floor[P.school[i]] * (1.0 - s))
             O.floor[P.company[i]] = clamp(O.floor[P.company[i]] * (1.0 - s))
         elif B.status[b] != BB_DEPARTED:
-            P.ownership[i] = clamp(P.ownership[i] + p.handover_rate * B.intensity[b] * (1.0 - P.ownership[i]))
+            gain = p.handover_rate * P.pace[i] * B.intensity[b]
+            P.ownership[i] = clamp(P.ownership[i] + gain * (1.0 - P.ownership[i]))

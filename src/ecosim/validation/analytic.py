@@ -69,7 +69,8 @@ def constant_hazard(scenario: Scenario | str | Path | None = None, reference: in
     month; S(`reference`) is reported.
     """
     sc = experiment_scenario(scenario, "analytic/constant-hazard.toml")
-    _require(sc, stall_slope=0.0, stalled_end=1.0, reactivation_health=1.0, merge_rate=0.0, recruitment_rate=0.0)
+    _require(sc, stall_slope=0.0, stalled_end=1.0, reactivation_health=1.0, health_slope=0.0, merge_rate=0.0,
+             recruitment_rate=0.0)
     h = sc.parameters.stall_base
     model = _model(sc)
     n0 = model.world.partnerships.n

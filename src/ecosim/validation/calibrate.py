@@ -89,6 +89,7 @@ class Evaluation:
     replications: int
     score: float
     measurements: dict[str, Measurement]
+    scales: dict[str, dict[str, Measurement]] = field(default_factory=dict)  # the targets on each further scale
 
 
 @dataclass
@@ -171,6 +172,9 @@ def calibrate(targets_path: str | Path | TargetsFile | None = None, scenario_pat
     scenario = (scenario_path if isinstance(scenario_path, Scenario)
                 else load_scenario(scenario_path or spec.scenario_path))
     params = spec.parameters
+    searched = [sc for sc in spec.scales if sc.calibration_replications > 0]
+    planned_refine = int(cal.get("refine_replications", 100))  # the scales' seeds are given for this many
+    scales = {sc.name: load_scenario(sc.path) for sc in searched}
     say = progress or (lambda _: None)
     history: list[Evaluation] = []
     from ecosim.batch import executor_for
@@ -179,12 +183,21 @@ def calibrate(targets_path: str | Path | TargetsFile | None = None, scenario_pat
     executor: Executor = pool.__enter__()[0]
 
     def evaluate(unit: Sequence[float], reps: int, stage: str, overrides: dict[str, float] | None = None) -> Evaluation:
+        """Score one point: the sum of its scores on the scenario and on every scale of the file (joint fit)."""
         unit = tuple(float(min(max(u, 0.0), 1.0)) for u in unit)
         values = overrides if overrides is not None else {p.name: p.value(u) for p, u in zip(params, unit, strict=True)}
         sample = simulate(scenario, reps, overrides=values, strategy=strategy, months=months, workers=workers,
                           executor=executor)
         found = measure(sample, spec.targets, bootstrap, level, boot_seed)
-        e = Evaluation(stage, unit, dict(values), reps, score(spec.targets, found, centre_weight), found)
+        total = score(spec.targets, found, centre_weight)
+        on_scales = {}
+        for sc in searched:  # the file's seeds for a scale, in proportion to this evaluation's replications
+            n = max(1, round(sc.calibration_replications * reps / planned_refine))
+            sample = simulate(scales[sc.name], n, overrides=values, strategy=strategy, months=months,
+                              workers=workers, executor=executor, cluster=sc.cluster)
+            on_scales[sc.name] = measure(sample, spec.targets, bootstrap, level, boot_seed)
+            total += score(spec.targets, on_scales[sc.name], centre_weight)
+        e = Evaluation(stage, unit, dict(values), reps, total, found, on_scales)
         history.append(e)
         return e
 
@@ -242,6 +255,42 @@ def _simplex(x0: np.ndarray, step: float) -> np.ndarray:
     return np.array(vertices)
 
 
+def identifiability(result: CalibrationResult, near: float = 1.0) -> pd.DataFrame:
+    """Which parameters the targets pin down, from the Latin hypercube of the search.
+
+    One row per parameter: the Spearman correlation of its sampled values with each target's
+    estimate on the scenario (how strongly that target responds to it), and the spread of
+    its values among the near-best points (score within `near` of the best sampled score) as
+    a share of its search range: near 0 the targets fix it, near 1 they leave it free (a
+    ridge of equally good values, often traded against another parameter: see the pairwise
+    correlations of the near-best points in the `with` column).
+    """
+    from scipy.stats import spearmanr
+
+    lhs = [e for e in result.history if e.stage == "lhs"]
+    names = list(result.values)
+    if len(lhs) < 3:
+        return pd.DataFrame(index=pd.Index(names, name="parameter"))
+    units = np.array([e.unit for e in lhs])
+    scores = np.array([e.score for e in lhs])
+    best = scores <= scores.min() + near
+    rows = []
+    for j, name in enumerate(names):
+        row: dict[str, Any] = {"parameter": name}
+        for t in result.targets:
+            est = np.array([e.measurements[t.name].value for e in lhs])
+            ok = np.isfinite(est)
+            row[f"rho {t.name}"] = float(spearmanr(units[ok, j], est[ok]).statistic) if ok.sum() > 2 else math.nan
+        row["near-best points"] = int(best.sum())
+        row["near-best spread"] = float(np.ptp(units[best, j])) if best.sum() > 1 else 0.0
+        if best.sum() > 2 and len(names) > 1:
+            corr = np.corrcoef(units[best].T)[j]
+            k = int(np.argmax(np.where(np.arange(len(names)) == j, -np.inf, np.abs(corr))))
+            row["with"] = f"{names[k]} {corr[k]:+.2f}"
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("parameter")
+
+
 def _short(values: dict[str, float]) -> str:
     return " ".join(f"{k}={v:.4g}" for k, v in values.items())
 
@@ -256,10 +305,22 @@ def report(result: CalibrationResult) -> str:
         m = result.measurements[t.name]
         lines.append(f"  {'PASS' if passes(t, m) else 'FAIL'} {t.name:<28} {m.value:.4f} [{m.low:.4f}, {m.high:.4f}]  "
                      f"{t.expected()}")
+    best = min((e for e in result.history if e.values == result.values), key=lambda e: -e.replications, default=None)
+    for name, found in (best.scales.items() if best else ()):
+        lines.append(f"  on the scale {name}:")
+        for t in result.targets:
+            m = found[t.name]
+            lines.append(f"  {'PASS' if passes(t, m) else 'FAIL'} {t.name:<28} {m.value:.4f} [{m.low:.4f}, "
+                         f"{m.high:.4f}]  {m.replications} replications")
     if result.holdout:
         lines.append("  on independent (holdout) seeds:")
         for t in result.targets:
             m = result.holdout[t.name]
             lines.append(f"  {'PASS' if passes(t, m) else 'FAIL'} {t.name:<28} {m.value:.4f} [{m.low:.4f}, "
                          f"{m.high:.4f}]  {m.replications} replications")
+    table = identifiability(result)
+    if len(table.columns):
+        lines.append("identifiability (Latin hypercube: Spearman rho of each target with each parameter; "
+                     "spread of the near-best points as a share of the range):")
+        lines.append(table.to_string(float_format=lambda x: f"{x:.2f}"))
     return "\n".join(lines)

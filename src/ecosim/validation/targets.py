@@ -20,13 +20,22 @@ import math
 import tomllib
 from collections.abc import Iterable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ecosim.analysis.hazards import (
+    Window,
+    annual_hazard,
+    bootstrap_weights,
+    cluster_bootstrap,
+    end_months,
+    hazard_counts,
+    survival_counts,
+)
 from ecosim.scenario import Scenario, load_scenario
 from ecosim.spec import RunSpec
 from ecosim.validation import Check, experiment_file
@@ -35,6 +44,7 @@ TARGETS_FILE = Path("experiments") / "calibration-targets.toml"
 MEASURES = ("survival", "hazard", "hazard_ratio")
 COHORTS = ("all", "alive_at_reference")
 KINDS = ("calendar", "age")
+CLUSTERS = ("seed", "region")
 
 
 class TargetsError(ValueError):
@@ -42,29 +52,6 @@ class TargetsError(ValueError):
 
 
 # --------------------------------------------------------------------------- the file
-
-@dataclass(frozen=True)
-class Window:
-    """Months at risk: a calendar window (months relative to T) or an age band (months of age), inclusive."""
-
-    kind: str
-    lo: float
-    hi: float
-    cohort: str = "all"
-
-    def describe(self) -> str:
-        """E.g. 'months T+1..T+24 (cohort)' or 'ages 61+'."""
-        def bound(x: float, rel: bool) -> str:
-            if math.isinf(x):
-                return ""
-            return f"T{int(x):+d}" if rel and x != 0 else ("T" if rel else str(int(x)))
-        rel = self.kind == "calendar"
-        lo = bound(self.lo, rel) or "1"
-        hi = bound(self.hi, rel)
-        span = f"{lo}..{hi}" if hi else f"{lo}+"
-        who = ", cohort alive at T" if self.cohort == "alive_at_reference" else ""
-        return f"{'months' if rel else 'ages'} {span}{who}"
-
 
 @dataclass(frozen=True)
 class Target:
@@ -119,6 +106,21 @@ class SearchParameter:
 
 
 @dataclass(frozen=True)
+class Scale:
+    """A further scenario every target must hold on ([validation.scales.NAME]): one calibration for every scale.
+
+    `cluster` is what the bootstrap resamples: whole seeds, or (for a few seeds of a world of
+    many regions) each seed's regions, which share no partnership.
+    """
+
+    name: str
+    path: Path
+    replications: int  # seeds for `ecosim validate`
+    calibration_replications: int  # seeds per calibration evaluation (0: validated, not searched on)
+    cluster: str = "seed"
+
+
+@dataclass(frozen=True)
 class TargetsFile:
     """The parsed targets file: targets, the search space and the settings."""
 
@@ -128,6 +130,7 @@ class TargetsFile:
     parameters: tuple[SearchParameter, ...]
     validation: dict[str, Any]
     calibration: dict[str, Any]
+    scales: tuple[Scale, ...] = ()
 
     @property
     def scenario_path(self) -> Path:
@@ -159,7 +162,28 @@ def load_targets(path: str | Path | None = None) -> TargetsFile:
         raise TargetsError(f"{path}: targets: expected at least one [targets.NAME] table, found none")
     calibration = dict(raw.get("calibration", {}))
     parameters = tuple(_parameter(path, name, spec) for name, spec in calibration.pop("parameters", {}).items())
-    return TargetsFile(path, root, targets, parameters, dict(raw.get("validation", {})), calibration)
+    validation = dict(raw.get("validation", {}))
+    scales = tuple(_scale(path, root, name, spec) for name, spec in validation.pop("scales", {}).items())
+    return TargetsFile(path, root, targets, parameters, validation, calibration, scales)
+
+
+def _scale(path: Path, root: Path, name: str, spec: Any) -> Scale:
+    where = f"validation.scales.{name}"
+    if not isinstance(spec, dict) or not isinstance(spec.get("scenario"), str):
+        raise TargetsError(f"{path}: {where}.scenario: expected a scenario path (text), found {spec!r}")
+    counts = {}
+    for key, least in (("replications", 1), ("calibration_replications", 0)):
+        value = spec.get(key, spec.get("replications"))
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise TargetsError(f"{path}: {where}.{key}: expected a whole number of seeds >= {least}, found {value!r}")
+        counts[key] = value
+    cluster = spec.get("cluster", "seed")
+    if cluster not in CLUSTERS:
+        raise TargetsError(f"{path}: {where}.cluster: expected one of {', '.join(CLUSTERS)}, found {cluster!r}")
+    unknown = set(spec) - {"scenario", "replications", "calibration_replications", "cluster"}
+    if unknown:
+        raise TargetsError(f"{path}: {where}: unknown field(s) {', '.join(sorted(unknown))}")
+    return Scale(name, root / spec["scenario"], counts["replications"], counts["calibration_replications"], cluster)
 
 
 def _pair(path: Path, where: str, value: Any) -> tuple[float, float]:
@@ -251,12 +275,13 @@ class Sample:
 
 def simulate(scenario: Scenario | str | Path, replications: int, overrides: dict[str, float] | None = None,
              strategy: str | None = None, months: int | None = None, first_seed: int = 1, workers: int = 1,
-             executor: Executor | None = None) -> Sample:
+             executor: Executor | None = None, cluster: str = "seed") -> Sample:
     """Run seeds first_seed..first_seed+R-1 and pool their partnership tables.
 
     The same seeds for every parameter set are the common random numbers of the calibration.
     The runs go through the batch engine (:func:`ecosim.batch.run_specs`): on `executor`, or
-    in this process for one worker, or on a local Dask cluster of `workers`.
+    in this process for one worker, or on a local Dask cluster of `workers`. With cluster =
+    "region" every (seed, region) is its own replication (rep = seed*100000 + region number).
     """
     from ecosim.batch import run_specs
 
@@ -264,76 +289,21 @@ def simulate(scenario: Scenario | str | Path, replications: int, overrides: dict
     seeds = list(range(first_seed, first_seed + replications))
     specs = [RunSpec.of(scenario, strategy, seed, overrides, months=months, record=("partnerships",)) for seed in seeds]
     results = run_specs(specs, executor, workers)
-    runs = [
-        (seed, r.tables["partnerships"]["start"].to_numpy(np.int64), end_months(r.tables["partnerships"]["end"]),
-         int(r.outcomes["reference_month"]), int(r.outcomes["months"]))
-        for seed, r in zip(seeds, results, strict=True)
-    ]
-    frame = pd.DataFrame({
-        "rep": np.concatenate([np.full(len(start), seed, np.int64) for seed, start, *_ in runs]),
-        "start": np.concatenate([start for _, start, *_ in runs]),
-        "end": np.concatenate([end for _, _, end, *_ in runs]),
-    })
-    return Sample(frame, tuple(seeds), runs[0][3], runs[0][4])
+    frames = []
+    for seed, r in zip(seeds, results, strict=True):
+        table = r.tables["partnerships"]
+        rep = np.full(len(table), seed, np.int64)
+        if cluster == "region":
+            rep = rep * 100_000 + np.unique(table["region"].to_numpy(str), return_inverse=True)[1]
+        frames.append(pd.DataFrame({"rep": rep, "start": table["start"].to_numpy(np.int64),
+                                    "end": end_months(table["end"])}))
+    frame = pd.concat(frames, ignore_index=True)
+    first = results[0].outcomes
+    return Sample(frame, tuple(int(x) for x in np.unique(frame["rep"])), int(first["reference_month"]),
+                  int(first["months"]))
 
 
 # --------------------------------------------------------------------------- measures
-
-NOT_ENDED = -1
-"""The end month of a partnership that has not ended, in the survival arrays of this module."""
-
-
-def end_months(end: pd.Series) -> np.ndarray:
-    """A results table's `end` column (missing while live) as the int64 array this module counts on."""
-    return end.to_numpy(np.int64, na_value=NOT_ENDED)
-
-
-def cohort_mask(start: np.ndarray, end: np.ndarray, reference_month: int) -> np.ndarray:
-    """Partnerships alive at the end of month T: started by T and not ended by T."""
-    return (start <= reference_month) & ((end < 0) | (end > reference_month))
-
-
-def survival_counts(start: np.ndarray, end: np.ndarray, reference_month: int,
-                    follow: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per partnership: (survived, in cohort) as 0/1, survived = not ended by the end of month T + follow."""
-    alive = cohort_mask(start, end, reference_month)
-    survived = alive & ((end < 0) | (end > reference_month + follow))
-    return survived.astype(np.int64), alive.astype(np.int64)
-
-
-def hazard_counts(start: np.ndarray, end: np.ndarray, window: Window, reference_month: int,
-                  months: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per partnership: (endings, months at risk) inside `window`.
-
-    At risk in month t when start < t <= last (last = end, or months - 1 if it did not end);
-    a calendar window is months T+lo..T+hi (from month 1 at most), an age band ages lo..hi.
-    """
-    start = np.asarray(start, np.int64)
-    end = np.asarray(end, np.int64)
-    last = np.where(end >= 0, end, months - 1)
-    ended = end >= 0
-    if window.kind == "calendar":
-        lo = max(1.0, reference_month + window.lo)
-        hi = min(float(months - 1), reference_month + window.hi)
-        first = np.maximum(start + 1, lo)
-        exposure = np.clip(np.minimum(last, hi) - first + 1, 0, None)
-        endings = ended & (end >= lo) & (end <= hi)
-    else:
-        lo, hi = max(1.0, window.lo), window.hi
-        exposure = np.clip(np.minimum(last - start, hi) - lo + 1, 0, None)
-        age = end - start
-        endings = ended & (age >= lo) & (age <= hi)
-    if window.cohort == "alive_at_reference":
-        member = cohort_mask(start, end, reference_month)
-        exposure = np.where(member, exposure, 0)
-        endings = endings & member
-    return endings.astype(np.int64), np.asarray(exposure, np.int64)
-
-
-def annual_hazard(monthly: np.ndarray | float) -> np.ndarray | float:
-    """1 - (1 - monthly)^12: the probability of ending within a year at a constant monthly hazard."""
-    return 1.0 - (1.0 - monthly) ** 12
-
 
 def target_counts(target: Target, sample: Sample) -> np.ndarray:
     """Per replication (rows in the order of sample.reps) the counts the target's estimate is a function of.
@@ -359,18 +329,6 @@ def target_counts(target: Target, sample: Sample) -> np.ndarray:
     return np.stack([np.bincount(index, weights=c, minlength=len(sample.reps)) for c in columns], axis=1)
 
 
-def estimate(measure: str, sums: np.ndarray) -> np.ndarray:
-    """The estimate from summed counts (last axis: the counts of :func:`target_counts`); nan where undefined."""
-    sums = np.asarray(sums, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if measure == "survival":
-            return sums[..., 0] / sums[..., 1]
-        if measure == "hazard":
-            return annual_hazard(sums[..., 0] / sums[..., 1])
-        ratio = (sums[..., 0] / sums[..., 1]) / (sums[..., 2] / sums[..., 3])
-        return np.where(sums[..., 1] * sums[..., 3] > 0, ratio, np.nan)
-
-
 @dataclass(frozen=True)
 class Measurement:
     """A target measured on pooled replications: estimate, bootstrap interval and the pooled counts."""
@@ -389,21 +347,12 @@ def measure(sample: Sample, targets: Iterable[Target], bootstrap: int = 1000, le
     All targets share the same bootstrap resamples (a deterministic function of `seed`).
     """
     R = len(sample.reps)
-    rng = np.random.default_rng(seed)
-    weights = rng.multinomial(R, np.full(R, 1.0 / R), size=bootstrap) if bootstrap > 0 else np.zeros((0, R))
-    tail = (1.0 - level) / 2
+    weights = bootstrap_weights(R, bootstrap, seed)
     out = {}
     for target in targets:
         counts = target_counts(target, sample)
-        sums = counts.sum(axis=0)
-        value = float(estimate(target.measure, sums))
-        boot = estimate(target.measure, weights @ counts)
-        boot = boot[~np.isnan(boot)]
-        if len(boot):
-            low, high = np.quantile(boot, [tail, 1.0 - tail], method="inverted_cdf")
-        else:
-            low = high = np.nan
-        out[target.name] = Measurement(value, float(low), float(high), tuple(float(s) for s in sums), R)
+        value, low, high = cluster_bootstrap(target.measure, counts, weights, level)
+        out[target.name] = Measurement(value, low, high, tuple(float(x) for x in counts.sum(axis=0)), R)
     return out
 
 
@@ -441,16 +390,24 @@ def to_checks(targets: Iterable[Target], measurements: dict[str, Measurement]) -
 
 def check_targets(targets: TargetsFile | str | Path | None = None, scenario: Scenario | str | Path | None = None,
                   replications: int | None = None, overrides: dict[str, float] | None = None,
-                  workers: int = 1, first_seed: int = 1) -> list[Check]:
+                  workers: int = 1, first_seed: int = 1, scales: bool = False) -> list[Check]:
     """Measure every target on the scenario (default: the file's, i.e. the baseline) and return Check rows.
 
-    Replications, bootstrap size and level default to the file's [validation] table.
+    Replications, bootstrap size and level default to the file's [validation] table. With
+    `scales`, every target is measured again on each of the file's scales, on their own
+    replications (check names "target [scale]").
     """
     spec = targets if isinstance(targets, TargetsFile) else load_targets(targets)
     v = spec.validation
-    sample = simulate(scenario if scenario is not None else spec.scenario_path,
-                      replications or int(v.get("replications", 200)), overrides=overrides,
-                      strategy=v.get("strategy") or None, first_seed=first_seed, workers=workers)
-    found = measure(sample, spec.targets, int(v.get("bootstrap", 1000)), float(v.get("level", 0.95)),
-                    int(v.get("bootstrap_seed", 20261128)))
-    return to_checks(spec.targets, found)
+    runs = [(None, scenario if scenario is not None else spec.scenario_path,
+             replications or int(v.get("replications", 200)), "seed")]
+    runs += [(sc.name, sc.path, sc.replications, sc.cluster) for sc in (spec.scales if scales else ())]
+    checks = []
+    for name, path, reps, cluster in runs:
+        sample = simulate(path, reps, overrides=overrides, strategy=v.get("strategy") or None,
+                          first_seed=first_seed, workers=workers, cluster=cluster)
+        found = measure(sample, spec.targets, int(v.get("bootstrap", 1000)), float(v.get("level", 0.95)),
+                        int(v.get("bootstrap_seed", 20261128)))
+        checks += [c if name is None else replace(c, name=f"{c.name} [{name}]")
+                   for c in to_checks(spec.targets, found)]
+    return checks
