@@ -11,6 +11,7 @@ import pytest
 
 from ecosim.kernels.codes import CAUSES
 from ecosim.scenario import load_scenario
+from ecosim.store import strict_json
 from ecosim.validation import credibility
 
 ITEMS = ("knife_edge", "effects", "ownership", "ecosystems", "end_causes", "hazard", "scales")
@@ -82,7 +83,7 @@ def test_ownership_spread_is_ordered(measured):
 
 
 def test_json_and_table(measured):
-    text = json.dumps(credibility.plain(measured), allow_nan=False)
+    text = json.dumps(strict_json(measured), allow_nan=False)
     assert json.loads(text)["settings"]["funding_end"] == measured["settings"]["funding_end"]
     table = credibility.markdown(measured)
     items = {line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ") and "---" not in line}

@@ -36,6 +36,7 @@ from ecosim.parameters import Parameters
 from ecosim.runner import RunResult, run
 from ecosim.scenario import Scenario, load_scenario
 from ecosim.spec import RunSpec
+from ecosim.store import strict_json
 from ecosim.validation import Check, experiment_file
 
 LEVEL = 0.95
@@ -454,24 +455,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = measure(args.seeds, args.paired, args.national, args.regions, args.workers)
     table = markdown(result)
     if args.json:
-        args.json.write_text(json.dumps(plain(result), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps(strict_json(result), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     if args.markdown:
         args.markdown.write_text(table, encoding="utf-8")
     sys.stdout.write(table)
     return 0
-
-
-def plain(value: Any) -> Any:
-    """JSON values: numpy scalars as Python numbers, nan and inf as None."""
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 if __name__ == "__main__":

@@ -1,16 +1,8 @@
 """Calibration targets: read the targets file, measure the targets on replicated runs, report Check rows.
 
 The targets file (``experiments/calibration-targets.toml``) defines every target, its range
-and its sources; this module only computes. The definitions, as in the file:
-
-- *at risk* in month t: ``start < t <= last``, with last = end if the partnership ended,
-  else the last month run (a recruit formed in month s is first at risk in month s + 1);
-- *age* in month t: ``t - start``; an ending in month ``end`` happens at age ``end - start``;
-- *monthly hazard* over a set of months (a calendar window or an age band): endings in them
-  divided by partnership-months at risk in them (occurrence/exposure);
-- *annual hazard*: ``1 - (1 - monthly)^12``;
-- *cohort*: the partnerships alive at the end of the reference month T (ecosim's
-  ``alive_at_reference``).
+and its sources; this module only computes, with the estimators of
+:mod:`ecosim.analysis.hazards` (at risk, age, monthly and annual hazard, cohort are defined there).
 
 Numerators and denominators are summed over replications (seeds 1..R) before dividing;
 intervals are percentile intervals of a bootstrap that resamples whole replications.
