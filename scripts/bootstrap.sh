@@ -37,3 +37,12 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-* && touch "$stamp"
   say "installed in $((SECONDS - started)) s; the first model run then compiles the kernels once (1-2 minutes)"
 fi
+# The browser tests and the report's offline check drive the system Chromium (never a downloaded one).
+if [ -z "${ECOSIM_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's chromium for the browser tests (apt-get, about a minute) ..."
+    apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null; }
+  else
+    say "warning: no chromium on PATH; the browser tests need it (apt-get install chromium, or set ECOSIM_CHROMIUM)"
+  fi
+fi
