@@ -860,3 +860,23 @@ def search(
                      f"{r.versus_best:+.4g}", _interval(r.versus_best_low, r.versus_best_high), verdict)
     report.print(view)
     _write_out(report, out, {"search": table})
+
+
+@app.command()
+def report(
+    results: ResultsArgument,
+    out: Annotated[Path | None, typer.Option(help="the HTML file to write (default: RESULTS/report.html)")] = None,
+    baseline: Annotated[str, typer.Option(help="the strategy every other is compared with")] = "none",
+    outcome: Annotated[str, typer.Option(help="the outcome the summary speaks of")] = "share_not_ended_24",
+) -> None:
+    """Write one self-contained HTML report (opens offline): plain-language summary, figures, tables, provenance."""
+    from ecosim.analysis import AnalysisError
+    from ecosim.report import write_report
+
+    target = out if out is not None else results / "report.html"
+    try:
+        written = write_report(results, target, baseline=baseline, outcome=outcome)
+    except AnalysisError as exc:
+        fail(str(exc))
+    console().print(f"report: {written} ({_bytes(written.stat().st_size)})")
+
