@@ -1,6 +1,7 @@
 """The system Chromium, driven headless through Playwright's Python API (never a downloaded browser).
 
-`scripts/bootstrap.sh` installs Debian's `chromium`; ECOSIM_CHROMIUM names another binary.
+conftest.py registers the fixtures for every test module. `scripts/bootstrap.sh` installs
+Debian's `chromium`; ECOSIM_CHROMIUM names another binary.
 Pages record their console errors and uncaught exceptions in `page.errors`, so a test can
 assert that a page loaded cleanly.
 """
@@ -28,7 +29,7 @@ def chromium_path() -> str:
     """The Chromium binary: ECOSIM_CHROMIUM, else `chromium` on PATH, else a clear failure."""
     found = os.environ.get("ECOSIM_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        pytest.fail("no Chromium found: `apt-get install chromium` (scripts/bootstrap.sh does it) or set ECOSIM_CHROMIUM")
+        pytest.fail("no Chromium: `apt-get install chromium` (scripts/bootstrap.sh does it) or set ECOSIM_CHROMIUM")
     return found
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from browser import browser, page  # noqa: F401  (the headless-Chromium fixtures, one browser per session)
 from ecosim.kernels import ENGINES, Engine
 from ecosim.parameters import KernelParams, Parameters, kernel_params
 from ecosim.scenario import Scenario, deep_merge

@@ -12,7 +12,7 @@ import pytest
 from plotly.offline import get_plotlyjs
 from scipy import stats
 
-from browser import browser, page, screenshot  # noqa: F401
+from browser import screenshot
 from ecosim import report
 from ecosim.analysis import AnalysisError
 from ecosim.analysis.compare import compare

@@ -9,6 +9,7 @@ import json
 import math
 import os
 import re
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -880,3 +881,24 @@ def report(
         fail(str(exc))
     console().print(f"report: {written} ({_bytes(written.stat().st_size)})")
 
+
+@app.command()
+def dashboard(
+    results: Annotated[Path, typer.Argument(help="the folder of results the dashboard may show")] = Path("results"),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="the port to serve on")] = 8050,
+    host: Annotated[str, typer.Option(help="the address to bind (only this machine unless told)")] = "127.0.0.1",
+) -> None:
+    """Serve the dashboard (Explore, Compare, Batch, Sensitivity) over a results folder; Ctrl-C stops it."""
+    from ecosim.dashboard.app import make_server, run_forever
+
+    if not results.is_dir():
+        fail(f"{results}: expected a folder of results, found {'a file' if results.exists() else 'nothing'}")
+    try:  # werkzeug would print its own lines and exit on a taken port: ask first
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        fail(f"--port: expected a free port on {host}, found {port} taken or not allowed ({why})")
+    server = make_server(results.resolve(), host, port)
+    console(stderr=True).print(f"dashboard: http://{host}:{server.port}/ over {results.resolve()} (Ctrl-C stops it)")
+    run_forever(server)
