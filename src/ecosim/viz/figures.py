@@ -556,7 +556,7 @@ def sobol_bars(indices: pd.DataFrame) -> go.Figure:
         title=f"{outcome.replace('_', ' ')}: Sobol' indices with their intervals",
         barmode="group",
         xaxis_title="parameter (name)",
-        yaxis_title=f"share of the variance of {outcome} (share 0-1)",
+        yaxis_title="share of the variance (0-1)",
         legend_title="index",
     )
     return fig
@@ -599,8 +599,10 @@ def prim_tradeoff(trajectory: pd.DataFrame, chosen: int | None = None) -> go.Fig
         )
     fig.update_layout(
         title="PRIM: coverage against density of the peeled boxes",
-        xaxis_title="coverage: share of the cases meeting the condition inside the box (share 0-1)",
-        yaxis_title="density: share of the box's cases meeting the condition (share 0-1)",
+        xaxis={"title": "coverage: share of the cases meeting the condition inside the box (share 0-1)",
+               "range": [0, 1.05]},
+        yaxis_title="density: share of the box's cases meeting it (share 0-1)",
+        legend={"orientation": "h", "y": -0.25},
     )
     return fig
 
