@@ -1,25 +1,24 @@
-"""Batch benchmark: runs per second on 1 and 2 local Dask workers, side by side, and a 2,000-run batch.
+"""Item 7: runs per second of a batch on one and on two local Dask workers.
 
-Prints, for the same runs (baseline, two strategies, 60 months), the rate on one worker and on
-two and their ratio; then a 2,000-run batch on two workers with its wall time, the plan's
-estimate for it (`ecosim plan`'s pilot method) and the peak memory of this process and of a
-worker. Absolute rates drift on shared machines; the ratio and the estimate's error are what
-to compare.
-
-    python benchmarks/batch.py [--runs 2000] [--rate-runs 200]
+The same runs (baseline, two strategies, 60 months) on 1 and 2 single-threaded worker
+processes, alternating, started afresh each time; the cluster's start-up and each worker's
+loading of the compiled kernels (a one-month run on every worker) are not timed. Beside the
+rates: the workers' peak memory and ``ecosim plan``'s pilot-based estimate of the batch
+against its measured time (the estimate leaves out the per-run overhead of the task and of
+writing results).
 """
 
-import argparse
-import resource
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
+from benchmarks.common import SCENARIOS, peak_rss_mib
 from ecosim.batch import executor_for, run_batch
 from ecosim.experiment import plan
 from ecosim.runner import run
+from ecosim.spec import RunSpec
 
-ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = """
 name = "benchmark"
 scenarios = ["{scenarios}/baseline.toml"]
@@ -27,48 +26,62 @@ strategies = ["none", "aftercare"]
 replications = {replications}
 months = 60
 """
+RUNS = 40
+QUICK_RUNS = 20
 
 
-def timed_batch(folder: Path, runs: int, workers: int) -> tuple[float, int]:
-    """Seconds to run `runs` runs on `workers` local workers, and the workers' peak memory (KiB)."""
-    path = folder / f"benchmark-{runs}-{workers}.toml"
-    path.write_text(EXPERIMENT.format(scenarios=ROOT / "scenarios", replications=runs // 2))
-    planned = plan(path, (ROOT / "scenarios",))
+def planned(folder: Path, runs: int):
+    """The plan of the benchmark batch of `runs` runs."""
+    path = folder / f"benchmark-{runs}.toml"
+    path.write_text(EXPERIMENT.format(scenarios=SCENARIOS, replications=runs // 2))
+    return plan(path, (SCENARIOS,))
+
+
+def warm_worker() -> None:
+    """Load the compiled kernels in a worker: a one-month run of the baseline."""
+    run(RunSpec.of(SCENARIOS / "baseline.toml", months=1, record=()), check_invariants=False)
+
+
+def timed_batch(folder: Path, runs: int, workers: int) -> tuple[float, float]:
+    """Seconds to run the batch on `workers` local workers, and the workers' peak RSS (MiB)."""
+    batch = planned(folder, runs)
     with executor_for(workers) as (executor, count):
+        executor._client.run(warm_worker)
+        out = folder / f"out-{time.perf_counter_ns()}"
         started = time.perf_counter()
-        run_batch(planned, folder / f"out-{runs}-{workers}", executor, count)
+        run_batch(batch, out, executor, count)
         wall = time.perf_counter() - started
-        peak = max(executor._client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss).values())
+        peak = max(executor._client.run(peak_rss_mib).values())
     return wall, peak
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=2000)
-    parser.add_argument("--rate-runs", type=int, default=200)
-    args = parser.parse_args()
+def measure(quick: bool) -> dict:
+    """Runs per second on 1 and 2 workers and `dask_speedup`, their ratio."""
+    runs = QUICK_RUNS if quick else RUNS
+    repeats = 1 if quick else 3
+    walls: dict[int, list[float]] = {1: [], 2: []}
+    peak = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        one, _ = timed_batch(folder, args.rate_runs, 1)
-        two, _ = timed_batch(folder, args.rate_runs, 2)
-        print(
-            f"{args.rate_runs} runs: 1 worker {args.rate_runs / one:.1f} runs/s, 2 workers {args.rate_runs / two:.1f} "
-            f"runs/s, ratio {one / two:.2f}x"
-        )
-        path = folder / "estimate.toml"
-        path.write_text(EXPERIMENT.format(scenarios=ROOT / "scenarios", replications=args.runs // 2))
-        pilot = plan(path, (ROOT / "scenarios",)).runs[0].spec
+        for _ in range(repeats):
+            for workers in (1, 2):
+                wall, worker_peak = timed_batch(folder, runs, workers)
+                walls[workers].append(wall)
+                peak = max(peak, worker_peak)
+        pilot = planned(folder, runs).runs[0].spec
         started = time.perf_counter()
         run(pilot, check_invariants=False)
-        estimate = (time.perf_counter() - started) * args.runs / 2
-        wall, worker_peak = timed_batch(folder, args.runs, 2)
-        parent_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(
-            f"{args.runs} runs on 2 workers: {wall:.1f} s wall ({args.runs / wall:.1f} runs/s); plan estimate "
-            f"{estimate:.1f} s ({estimate / wall:.2f} of the measured); peak memory: this process "
-            f"{parent_peak / 1024:.0f} MiB, a worker {worker_peak / 1024:.0f} MiB"
-        )
-
-
-if __name__ == "__main__":
-    main()
+        estimate = (time.perf_counter() - started) * runs / 2
+    rate = {workers: runs / median(w) for workers, w in walls.items()}
+    return {
+        "dask_speedup": rate[2] / rate[1],
+        "detail": {
+            "runs": runs,
+            "experiment": "baseline, strategies none and aftercare, 60 months",
+            "seconds": {str(k): v for k, v in walls.items()},
+            "runs_per_s_1_worker": rate[1],
+            "runs_per_s_2_workers": rate[2],
+            "worker_peak_rss_mib": peak,
+            "plan_estimate_share_of_measured_2_workers": estimate / median(walls[2]),
+        },
+    }

@@ -53,21 +53,23 @@ def enrol_all(seed, p, L):
         enrol(i, L.enrolled[i], seed, p, L)
 
 
-@njit(cache=True)
-def _leave(i, L, P, O):
-    j = L.placement[i]
-    P.placed[j] -= 1
-    O.hosted[P.company[j]] -= 1
-    L.placement[i] = -1
+# The helpers below take the arrays they touch, not the table views, and are inlined: a
+# call with whole views would pass (and reference-count) every column of every table.
+@njit(cache=True, inline="always")
+def _leave(i, placement, company, placed, hosted):
+    j = placement[i]
+    placed[j] -= 1
+    hosted[company[j]] -= 1
+    placement[i] = -1
 
 
-@njit(cache=True)
-def _join(i, j, L, P, O):
-    L.placement[i] = j
-    P.placed[j] += 1
-    O.hosted[P.company[j]] += 1
-    L.months_here[i] = 0
-    L.breadth[i] += 1
+@njit(cache=True, inline="always")
+def _join(i, j, placement, months_here, breadth, company, placed, hosted):
+    placement[i] = j
+    placed[j] += 1
+    hosted[company[j]] += 1
+    months_here[i] = 0
+    breadth[i] += 1
 
 
 @writes("L.enrolled", *ENROLMENT, "P.placed", "O.hosted", *EVENT_LOG)
@@ -83,7 +85,7 @@ def learners(t, seed, p, L, P, O, census, events):
     3. An unplaced learner tries with probability beta*motivation (x chi, or chi_o under
        outreach, if hard to reach); tries are served in a keyed random order, each placed in
        an active partnership, chosen uniformly, of any ecosystem holding its school whose
-       company has a free place.
+       company has a free place (a school without one is skipped: none frees up within the month).
     4. A placed learner learns: competence += gamma*H*motivation, motivation += a_m*(H -
        motivation); every `rotation_interval` months in one place it moves to another company
        of its ecosystem with a free place, if any (breadth += 1).
@@ -100,7 +102,9 @@ def learners(t, seed, p, L, P, O, census, events):
          placements made, placements of hard-to-reach learners).
 
     """
-    root, bos, bo = census.root, census.by_org_start, census.by_org
+    root, bos, bo, ms, mem = census.root, census.by_org_start, census.by_org, census.member_start, census.members
+    placement, months_here, breadth = L.placement, L.months_here, L.breadth
+    company, status, placed, hosted, places = P.company, P.status, P.placed, O.hosted, O.places
     n_learners = L.school.shape[0]
     graduates = 0
     grad_placed = 0
@@ -114,17 +118,21 @@ def learners(t, seed, p, L, P, O, census, events):
                     grad_placed += 1
                     grad_competence += L.competence[i]
                     grad_breadth += L.breadth[i]
-                if L.placement[i] >= 0:
-                    _leave(i, L, P, O)
+                if placement[i] >= 0:
+                    _leave(i, placement, company, placed, hosted)
                 enrol(i, t, seed, p, L)
         log_event(events, t, EV_GRADUATED, -1, graduates, -1)
+    # Placement only fills places, so a school without room once the learners of ended
+    # partnerships are released has none all month: its learners' tries would all fail, and
+    # (the draws being keyed) are not drawn at all. One pass releases and draws.
+    room = _room(census, P, O)
     tries = []
     factor = p.outreach_factor if p.outreach else p.hard_to_reach_factor
     for i in range(n_learners):
-        j = L.placement[i]
-        if j >= 0 and P.status[j] == ENDED:
-            _leave(i, L, P, O)
-        if L.placement[i] < 0:
+        j = placement[i]
+        if j >= 0 and status[j] == ENDED:
+            _leave(i, placement, company, placed, hosted)
+        if placement[i] < 0 and room[L.school[i]]:
             chance = p.placement_rate * L.motivation[i]
             if L.hard[i]:
                 chance *= factor
@@ -140,6 +148,8 @@ def learners(t, seed, p, L, P, O, census, events):
     for k in order:
         i = tries[k]
         s = L.school[i]
+        if not room[s]:
+            continue
         n_free = 0
         for pass_ in range(2):
             pick = below(seed, S_PLACE_CHOICE, i, t, n_free) if pass_ == 1 else -1
@@ -148,13 +158,13 @@ def learners(t, seed, p, L, P, O, census, events):
                 if marks[r] == 2 * i + pass_:
                     continue
                 marks[r] = 2 * i + pass_
-                for m in range(census.member_start[r], census.member_start[r + 1]):
-                    j = census.members[m]
-                    if P.status[j] == ACTIVE and O.hosted[P.company[j]] < O.places[P.company[j]]:
+                for m in range(ms[r], ms[r + 1]):
+                    j = mem[m]
+                    if status[j] == ACTIVE and hosted[company[j]] < places[company[j]]:
                         if pass_ == 0:
                             n_free += 1
                         elif pick == 0:
-                            _join(i, j, L, P, O)
+                            _join(i, j, placement, months_here, breadth, company, placed, hosted)
                             placements += 1
                             if L.hard[i]:
                                 hard_placements += 1
@@ -162,46 +172,74 @@ def learners(t, seed, p, L, P, O, census, events):
                         else:
                             pick -= 1
             if n_free == 0:
+                room[s] = False  # and so for the rest of the month
                 break
     for i in range(n_learners):
-        j = L.placement[i]
+        j = placement[i]
         if j < 0:
             continue
         h = P.health[j]
         L.competence[i] += p.competence_gain * h * L.motivation[i]
         L.motivation[i] = clamp(L.motivation[i] + p.motivation_adjustment * (h - L.motivation[i]))
         L.months_placed[i] += 1
-        L.months_here[i] += 1
-        if L.months_here[i] >= p.rotation_interval:
-            L.months_here[i] = 0
-            _rotate(i, t, seed, j, census, L, P, O)
+        months_here[i] += 1
+        if months_here[i] >= p.rotation_interval:
+            months_here[i] = 0
+            r = root[j]
+            _rotate(i, t, seed, j, r, ms, mem, status, places, placement, months_here, breadth, company, placed, hosted)
     return graduates, grad_placed, grad_competence, grad_breadth, placements, hard_placements
 
 
 @njit(cache=True)
-def _rotate(i, t, seed, j, census, L, P, O):
-    """Rotate learner i to another company of its ecosystem with a free place, if there is one.
+def _room(census, P, O):
+    """Per organisation: whether an ecosystem holding it has an active partnership whose company has a free place.
+
+    Counted as if the learners of ended partnerships were released (P.placed counts each partnership's learners).
+    """
+    hosted = O.hosted.copy()
+    for j in range(P.used[0]):
+        if P.status[j] == ENDED:
+            hosted[P.company[j]] -= P.placed[j]
+    root, ms, mem = census.root, census.member_start, census.members
+    free = np.zeros(ms.shape[0] - 1, np.bool_)
+    for r in range(free.shape[0]):
+        for m in range(ms[r], ms[r + 1]):
+            j = mem[m]
+            if P.status[j] == ACTIVE and hosted[P.company[j]] < O.places[P.company[j]]:
+                free[r] = True
+                break
+    bos, bo = census.by_org_start, census.by_org
+    room = np.zeros(bos.shape[0] - 1, np.bool_)
+    for o in range(room.shape[0]):
+        for q in range(bos[o], bos[o + 1]):
+            if free[root[bo[q]]]:
+                room[o] = True
+                break
+    return room
+
+
+@njit(cache=True, inline="always")
+def _rotate(i, t, seed, j, r, ms, mem, status, places, placement, months_here, breadth, company, placed, hosted):
+    """Rotate learner i from partnership j to another company of its ecosystem r with a free place, if there is one.
 
     The new partnership is drawn uniformly among the active ones of the same ecosystem.
     """
-    r = census.root[j]
-    ms, mem = census.member_start, census.members
-    here = P.company[j]
+    here = company[j]
     n_free = 0
     for m in range(ms[r], ms[r + 1]):
         x = mem[m]
-        c = P.company[x]
-        if c != here and P.status[x] == ACTIVE and O.hosted[c] < O.places[c]:
+        c = company[x]
+        if c != here and status[x] == ACTIVE and hosted[c] < places[c]:
             n_free += 1
     if n_free == 0:
         return
     pick = below(seed, S_ROTATE, i, t, n_free)
     for m in range(ms[r], ms[r + 1]):
         x = mem[m]
-        c = P.company[x]
-        if c != here and P.status[x] == ACTIVE and O.hosted[c] < O.places[c]:
+        c = company[x]
+        if c != here and status[x] == ACTIVE and hosted[c] < places[c]:
             if pick == 0:
-                _leave(i, L, P, O)
-                _join(i, x, L, P, O)
+                _leave(i, placement, company, placed, hosted)
+                _join(i, x, placement, months_here, breadth, company, placed, hosted)
                 return
             pick -= 1
