@@ -167,3 +167,18 @@ def test_the_results_document_lists_every_column_as_the_code_describes_it(tables
     assert [(k, unit.strip(), label.strip()) for k, unit, label in listed] == [
         (k, unit, label) for k, (label, unit) in OUTCOMES.items()
     ]
+
+
+def test_support_split_by_kind_is_the_mean_over_the_organisations_of_live_partnerships(pilots, tables):
+    """The last month's support of schools and of companies, recomputed from the final entity tables."""
+    last = pilots.indicators.iloc[-1]
+    pairs, organisations = tables["partnerships"], tables["organisations"].set_index("organisation")
+    live = pairs[pairs["status"] != "ended"]
+    assert len(live) > 0
+    for kinds, column in (("schools", "school"), ("companies", "company")):
+        members = organisations.loc[live[column].astype(int).unique()]
+        assert (members["kind"] == column).all()
+        for layer in ("board", "leaders", "floor"):
+            assert last[f"support_{layer}_{kinds}"] == pytest.approx(members[layer].mean(), rel=1e-12)
+    everyone = organisations.loc[np.union1d(live["school"].astype(int), live["company"].astype(int))]
+    assert last["support_floor"] == pytest.approx(everyone["floor"].mean(), rel=1e-12)

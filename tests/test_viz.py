@@ -141,16 +141,40 @@ def test_a_subset_of_strategies_keeps_their_colours(indicator_table):
         assert (a.color, a.dash) == (b.color, b.dash)
 
 
-def test_support_layers_are_the_runs_medians(indicator_table):
+def test_support_layers_are_the_runs_medians_for_schools_and_companies(indicator_table):
     fig = figures.support_layers(indicator_table, funding_end=36)
-    assert len(fig.data) == 3 * len(SHOWN) and [a.text for a in fig.layout.annotations] == ["board", "leaders", "floor"]
+    assert len(fig.data) == 2 * 3 * len(SHOWN)
+    assert [a.text for a in fig.layout.annotations] == [
+        f"{kinds}: {layer}" for kinds in ("schools", "companies") for layer in ("board", "leaders", "floor")
+    ]
+    panels = {f"x{k}" if k > 1 else "x": f"support_{layer}_{kinds}" for k, (kinds, layer) in enumerate(
+        ((kinds, layer) for kinds in ("schools", "companies") for layer in ("board", "leaders", "floor")), start=1
+    )}
     for trace in fig.data:
-        column = {"x": "support_board", "x2": "support_leaders", "x3": "support_floor"}[trace.xaxis]
+        column = panels[trace.xaxis]
         assert np.allclose(trace.y, quantiles_by_month(indicator_table, trace.name, column, 0.5), equal_nan=True)
     assert sum(t.showlegend for t in fig.data) == len(SHOWN)
-    assert [s.x0 for s in fig.layout.shapes] == [36, 36, 36]
-    assert has_unit(fig.layout.yaxis.title.text)
-    assert all(has_unit(fig.layout[f"xaxis{k}"].title.text) for k in ("", 2, 3))
+    assert [s.x0 for s in fig.layout.shapes] == [36] * 6
+    assert has_unit(fig.layout.yaxis.title.text) and has_unit(fig.layout.yaxis4.title.text)
+    assert all(has_unit(fig.layout[f"xaxis{k}"].title.text) for k in (4, 5, 6))
+    # the two kinds differ (schools and companies erode differently), and together they make the pooled mean
+    assert not np.allclose(indicator_table["support_floor_schools"], indicator_table["support_floor_companies"])
+    pooled = indicator_table[["support_board", "support_board_schools", "support_board_companies"]].dropna()
+    low = pooled[["support_board_schools", "support_board_companies"]].min(axis=1)
+    high = pooled[["support_board_schools", "support_board_companies"]].max(axis=1)
+    assert ((pooled["support_board"] >= low - 1e-12) & (pooled["support_board"] <= high + 1e-12)).all()
+
+
+def test_support_layers_of_older_results_pool_the_two_kinds(indicator_table):
+    older = indicator_table.drop(columns=[c for c in indicator_table if c.endswith(("_schools", "_companies"))])
+    fig = figures.support_layers(older, funding_end=36)
+    assert len(fig.data) == 3 * len(SHOWN)
+    assert [a.text for a in fig.layout.annotations] == [
+        f"schools and companies: {layer}" for layer in ("board", "leaders", "floor")
+    ]
+    for trace in fig.data:
+        column = {"x": "support_board", "x2": "support_leaders", "x3": "support_floor"}[trace.xaxis]
+        assert np.allclose(trace.y, quantiles_by_month(older, trace.name, column, 0.5), equal_nan=True)
 
 
 def test_a_table_of_two_design_points_is_refused(indicator_table):

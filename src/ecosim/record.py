@@ -30,6 +30,12 @@ STRUCTURE = (
     "hard_to_reach_placed",
     "mean_competence_placed",
     "mean_breadth_placed",
+    "support_board_schools",
+    "support_leaders_schools",
+    "support_floor_schools",
+    "support_board_companies",
+    "support_leaders_companies",
+    "support_floor_companies",
 )
 INDICATORS = (
     "month",

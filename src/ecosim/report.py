@@ -24,7 +24,9 @@ from ecosim.analysis import AnalysisError, inputs
 from ecosim.analysis.compare import DERIVED, LOWER_IS_BETTER, compare, cost_effectiveness, pairs, with_derived
 from ecosim.analysis.output import cell
 from ecosim.analysis.paired import paired_interval
+from ecosim.results import recorded_columns
 from ecosim.tables import OUTCOMES
+from ecosim.viz.figures import KINDS, LAYERS
 
 LEVEL = 0.95
 """Level of every interval in the report (that of ``ecosim compare`` by default)."""
@@ -381,7 +383,9 @@ def _indicators(context: Context, figures: Figures) -> None:
     if "indicators" not in _recorded(context.manifest):
         figures.skipped.append((what, 'the indicators table was not recorded (record = ["indicators"])'))
         return
-    layers = ["support_board", "support_leaders", "support_floor"]
+    support = [f"{layer}{suffix}" for layer in LAYERS for suffix in ("", *(f"_{kinds}" for kinds in KINDS))]
+    layers = [c for c in support if c in recorded_columns(context.folder, "indicators")]
+    split = any(c.endswith(f"_{KINDS[0]}") for c in layers)  # results from before the split pool the two
     columns = ["run", "scenario", "point", "strategy", "month", *SHOWN_INDICATORS, *layers]
     frame = inputs.table(context.folder, "indicators", columns)
     frame["strategy"] = frame["strategy"].astype(str)
@@ -411,8 +415,9 @@ def _indicators(context: Context, figures: Figures) -> None:
         figures.drawn.append(
             Figure(
                 _heading(context, "support per layer over the months", group),
-                "Mean support of the board, the leaders and the floor over the organisations with a live "
-                f"partnership, median of the runs per strategy; {line}.",
+                "Mean support of the board, the leaders and the floor over the "
+                + ("schools (top) and the companies (bottom)" if split else "schools and companies together")
+                + f" with a live partnership, median of the runs per strategy; {line}.",
                 support_layers(rows, mark),
             )
         )

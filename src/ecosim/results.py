@@ -187,6 +187,18 @@ def load_results(
     return read_parts(folder, kind, columns, filters)
 
 
+def recorded_columns(folder: str | Path, kind: str) -> list[str]:
+    """The column names one kind of an experiment's results has (from the schema; no rows are read)."""
+    folder = Path(folder)
+    if kind == "runs" and (folder / "runs.parquet").is_file():
+        return pq.read_schema(folder / "runs.parquet").names
+    if kind == "indicators" and (folder / "indicators").is_dir():
+        return ds.dataset(str(folder / "indicators"), format="parquet", partitioning="hive").schema.names
+    manifest = json.loads((folder / MANIFEST).read_text())
+    names = [n for part in manifest["parts"] for n in part["files"] if n.startswith(f"{kind}-")]
+    return pq.read_schema(folder / PARTS / names[0]).names if names else []
+
+
 def _filter(filters: Any) -> Any:
     """Pyarrow filters in list-of-tuples form as an expression (an expression passes through)."""
     if filters is None or isinstance(filters, ds.Expression):

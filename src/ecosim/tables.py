@@ -140,6 +140,13 @@ INDICATOR_COLUMNS: dict[str, Column] = {
     "hard_to_reach_placed": Column("int64", "learners", "hard-to-reach learners placed at the end of the month"),
     "mean_competence_placed": Column("float64", "competence units", "mean competence of placed learners"),
     "mean_breadth_placed": Column("float64", "placements", "mean breadth of placed learners"),
+    **{
+        f"support_{layer}_{kinds}": Column(
+            "float64", SHARE, f"mean {label} support over the {kinds} with a live partnership"
+        )
+        for kinds in ("schools", "companies")
+        for layer, label in (("board", "board"), ("leaders", "leaders'"), ("floor", "floor"))
+    },
     **{f"ended_{c}": Column("int64", "partnerships", f"partnerships ended so far with cause '{c}'") for c in CAUSES},
     "hard_to_reach_share_placed": Column("float64", SHARE, "hard-to-reach share of the learners placed"),
     "merges": Column("int64", COUNT, "merges of two ecosystems this month"),

@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from ecosim.kernels.codes import ACTIVE, BB_ACTIVE, BB_AFTERCARE, ENDED, STALLED
+from ecosim.kernels.codes import ACTIVE, BB_ACTIVE, BB_AFTERCARE, COMPANY, ENDED, STALLED
 from ecosim.kernels.ecosystems import LARGE_ECOSYSTEM
 from ecosim.kernels.events import writes
 
@@ -18,11 +18,12 @@ def indicators(P, O, B, L, census_result, ended_by_cause):
     partnerships in ecosystems of >= LARGE_ECOSYSTEM (3) organisations, active and aftercare bridge-builders,
     mean board / leaders / floor support of organisations in live partnerships, mean health
     of live partnerships, learners placed, hard-to-reach among them, mean competence and
-    mean breadth of placed learners).
+    mean breadth of placed learners, then the three support means of the schools alone and
+    of the companies alone).
     """
     n = P.used[0]
     pp_status, pp_cause, pp_school, pp_company, health = P.status, P.cause, P.school, P.company, P.health
-    board, leaders, floor, bb_status = O.board, O.leaders, O.floor, B.status
+    board, leaders, floor, kind, bb_status = O.board, O.leaders, O.floor, O.kind, B.status
     placement, competence, breadth, hard = L.placement, L.competence, L.breadth, L.hard
     size, orgs = census_result.size, census_result.orgs
     active = 0
@@ -55,12 +56,19 @@ def indicators(P, O, B, L, census_result, ended_by_cause):
     live = active + stalled
     sums = np.zeros(3)
     n_org = 0
+    by_kind = np.zeros((2, 3))  # row 0 schools, row 1 companies
+    n_kind = np.zeros(2, np.int64)
     for o in range(board.shape[0]):
         if in_org[o]:
             n_org += 1
             sums[0] += board[o]
             sums[1] += leaders[o]
             sums[2] += floor[o]
+            k = 1 if kind[o] == COMPANY else 0
+            n_kind[k] += 1
+            by_kind[k, 0] += board[o]
+            by_kind[k, 1] += leaders[o]
+            by_kind[k, 2] += floor[o]
     bb_active = 0
     bb_aftercare = 0
     for b in range(bb_status.shape[0]):
@@ -97,4 +105,10 @@ def indicators(P, O, B, L, census_result, ended_by_cause):
         placed_hard,
         comp / placed if placed else nan,
         brd / placed if placed else nan,
+        by_kind[0, 0] / n_kind[0] if n_kind[0] else nan,
+        by_kind[0, 1] / n_kind[0] if n_kind[0] else nan,
+        by_kind[0, 2] / n_kind[0] if n_kind[0] else nan,
+        by_kind[1, 0] / n_kind[1] if n_kind[1] else nan,
+        by_kind[1, 1] / n_kind[1] if n_kind[1] else nan,
+        by_kind[1, 2] / n_kind[1] if n_kind[1] else nan,
     )

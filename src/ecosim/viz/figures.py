@@ -26,6 +26,7 @@ BANDS = ((0.05, 0.95, 0.15, "90%"), (0.25, 0.75, 0.3, "50%"))
 """Replication bands: (low quantile, high quantile, opacity, label), widest first."""
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 LAYERS = {"support_board": "board", "support_leaders": "leaders", "support_floor": "floor"}
+KINDS = ("schools", "companies")  # the suffixes of the support indicators split by kind of organisation
 MONTH_AXIS = "month (0 = first simulated month)"
 LAYOUT_SEED = 20261128  # the network layout's seed: the same picture every time
 
@@ -120,41 +121,55 @@ def indicators(frame: pd.DataFrame, indicator: str, funding_end: int) -> go.Figu
 
 
 def support_layers(frame: pd.DataFrame, funding_end: int | None = None) -> go.Figure:
-    """Support in each layer (board, leaders, floor) over the months, median of the runs per strategy.
+    """Support in each layer (board, leaders, floor) of schools and of companies over the months.
 
-    The indicators pool schools and companies (mean over the organisations with a live
-    partnership), so the layers are shown for both together: which layer erodes first, and
-    whether a strategy holds it up, is what the figure is for.
+    One panel per layer (columns) and kind of organisation (rows: schools, companies), each a
+    median of the runs per strategy over the organisations with a live partnership: which
+    layer erodes first, on which side, and whether a strategy holds it up. Indicators from
+    before the split by kind have only the pooled means; they are drawn as one row.
     """
-    layers = [c for c in LAYERS if c in frame]
-    if not layers:
-        raise ValueError(f"indicators table: expected support columns ({', '.join(LAYERS)}), found none")
     _need(frame, ("strategy", "run", "month"), "indicators table")
     _single(frame, ("scenario", "point"), "indicators table")
-    fig = make_subplots(rows=1, cols=len(layers), shared_yaxes=True, subplot_titles=[LAYERS[c] for c in layers])
+    split = all(f"{column}_{kinds}" in frame for column in LAYERS for kinds in KINDS)
+    rows = [(f"_{kinds}", kinds) for kinds in KINDS] if split else [("", "schools and companies")]
+    layers = [c for c in LAYERS if all(f"{c}{suffix}" in frame for suffix, _ in rows)]
+    if not layers:
+        raise ValueError(f"indicators table: expected support columns ({', '.join(LAYERS)}), found none")
+    fig = make_subplots(
+        rows=len(rows),
+        cols=len(layers),
+        shared_xaxes=True,
+        shared_yaxes=True,
+        subplot_titles=[f"{who}: {LAYERS[c]}" for _, who in rows for c in layers],
+    )
     for strategy in strategy_order(frame["strategy"]):
         look = strategy_look(strategy)
-        median = frame[frame["strategy"] == strategy].groupby("month")[layers].median()
-        for k, column in enumerate(layers):
-            fig.add_trace(
-                go.Scatter(
-                    x=median.index.to_numpy(),
-                    y=median[column].to_numpy(),
-                    mode="lines",
-                    line={"color": look.colour, "dash": look.dash},
-                    name=strategy,
-                    legendgroup=strategy,
-                    showlegend=k == 0,
-                ),
-                row=1,
-                col=k + 1,
-            )
-    for k in range(len(layers)):
-        fig.update_xaxes(title_text=MONTH_AXIS, row=1, col=k + 1)
-        if funding_end is not None:
-            fig.add_vline(x=funding_end, line_dash="dash", line_color=GREY, row=1, col=k + 1)
-    fig.update_yaxes(title_text="support, median of the runs (share 0-1)", row=1, col=1)
-    fig.update_layout(title="support per layer, schools and companies together", legend_title="strategy")
+        median = frame[frame["strategy"] == strategy].groupby("month").median(numeric_only=True)
+        for r, (suffix, _) in enumerate(rows):
+            for k, column in enumerate(layers):
+                fig.add_trace(
+                    go.Scatter(
+                        x=median.index.to_numpy(),
+                        y=median[column + suffix].to_numpy(),
+                        mode="lines",
+                        line={"color": look.colour, "dash": look.dash},
+                        name=strategy,
+                        legendgroup=strategy,
+                        showlegend=r == 0 and k == 0,
+                    ),
+                    row=r + 1,
+                    col=k + 1,
+                )
+    for r in range(len(rows)):
+        for k in range(len(layers)):
+            if r == len(rows) - 1:
+                fig.update_xaxes(title_text=MONTH_AXIS, row=r + 1, col=k + 1)
+            if funding_end is not None:
+                fig.add_vline(x=funding_end, line_dash="dash", line_color=GREY, row=r + 1, col=k + 1)
+        fig.update_yaxes(title_text="support, median of the runs (share 0-1)", row=r + 1, col=1)
+    fig.update_layout(
+        title="support per layer, schools and companies", legend_title="strategy", height=300 * len(rows) + 150
+    )
     return fig
 
 
