@@ -41,6 +41,14 @@ strategies = ["none", "aftercare"]
 replications = 3
 months = {MONTHS}
 """
+LEARNERS_TOML = f"""
+name = "report-learners"
+scenarios = ["scenarios/baseline.toml"]
+strategies = ["none", "outreach"]
+replications = 2
+months = {MONTHS}
+record = ["learners"]
+"""
 SWEEP_TOML = f"""
 name = "report-sweep"
 scenarios = ["scenarios/baseline.toml"]
@@ -84,6 +92,7 @@ def expected_figures(folder: Path) -> int:
     count = 2 if strategies > 1 else 0  # the forest plots of the main outcome and of alive_24
     count += "partnerships" in recorded  # Kaplan-Meier
     count += (len(report.SHOWN_INDICATORS) + 1) * ("indicators" in recorded)  # indicators and support layers
+    count += 2 * ("learners" in recorded)  # placements and learning by cohort
     count += strategies * (len(found["design"]["sweep"]) >= 2)  # a heat map per strategy
     return count
 
@@ -185,8 +194,9 @@ def test_the_report_is_self_contained_with_figures_tables_and_provenance(strateg
     [
         (BARE_TOML, ["Kaplan-Meier survival per strategy: the partnerships table was not recorded", "indicators"]),
         (SWEEP_TOML, ["Paired effects on share_not_ended_24: the experiment ran only none", "Sobol' indices"]),
+        (LEARNERS_TOML, ["Kaplan-Meier survival per strategy: the partnerships table was not recorded"]),
     ],
-    ids=["outcomes-only", "sweep"],
+    ids=["outcomes-only", "sweep", "learners"],
 )
 def test_the_figures_follow_the_recorded_tables_and_the_design(tmp_path, toml, missing):
     folder = batch(tmp_path, toml)

@@ -175,9 +175,9 @@ def test_support_split_by_kind_is_the_mean_over_the_organisations_of_live_partne
     pairs, organisations = tables["partnerships"], tables["organisations"].set_index("organisation")
     live = pairs[pairs["status"] != "ended"]
     assert len(live) > 0
-    for kinds, column in (("schools", "school"), ("companies", "company")):
-        members = organisations.loc[live[column].astype(int).unique()]
-        assert (members["kind"] == column).all()
+    for kinds, kind in (("schools", "school"), ("companies", "company")):
+        members = organisations.loc[live[kind].astype(int).unique()]
+        assert (members["kind"] == kind).all()
         for layer in ("board", "leaders", "floor"):
             assert last[f"support_{layer}_{kinds}"] == pytest.approx(members[layer].mean(), rel=1e-12)
     everyone = organisations.loc[np.union1d(live["school"].astype(int), live["company"].astype(int))]

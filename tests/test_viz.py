@@ -321,6 +321,22 @@ def test_learner_bars_are_the_runs_median_shares_placed(strategies):
     assert has_unit(fig.layout.yaxis.title.text)
 
 
+def test_learning_points_are_the_runs_median_competence_and_breadth_of_placed_learners(strategies):
+    table = load_results(strategies, "learners")
+    fig = figures.learning(table)
+    assert len(fig.data) == 2 * len(SHOWN)
+    placed = table[table["months_placed"] > 0]
+    for trace in fig.data:
+        column = {"x": "competence", "x2": "breadth"}[trace.xaxis]
+        mine = placed[placed["strategy"] == trace.name]
+        for cohort, y in zip(trace.x, trace.y, strict=True):
+            per_run = mine[mine["enrolled"] == int(cohort)].groupby("run")[column].mean()
+            assert y == pytest.approx(np.median(per_run))
+    breadth = [t for t in fig.data if t.xaxis == "x2"]
+    assert len(breadth) == len(SHOWN) and all(t.y.min() >= 1 for t in breadth)  # placed: joined a workplace
+    assert all(has_unit(fig.layout[f"{a}axis{k}"].title.text) for a in "xy" for k in ("", 2))
+
+
 # --------------------------------------------------------------------------- designs
 
 

@@ -375,6 +375,38 @@ def _survival(context: Context, figures: Figures) -> None:
         )
 
 
+def _learners(context: Context, figures: Figures) -> None:
+    from ecosim.viz import learners, learning
+
+    what = "Learners by cohort"
+    if "learners" not in _recorded(context.manifest):
+        figures.skipped.append((what, 'the learners table was not recorded (record = ["learners"])'))
+        return
+    columns = ["run", "scenario", "point", "strategy", "enrolled", "hard_to_reach", "months_placed", "competence",
+               "breadth"]
+    table = inputs.table(context.folder, "learners", columns)
+    table["strategy"] = table["strategy"].astype(str)
+    for group in _capped(context, figures, what):
+        rows = _in(table, group)
+        figures.drawn.append(
+            Figure(
+                _heading(context, "placements of hard-to-reach learners and others", group),
+                "Share of the learners of each cohort (month of enrolment) ever placed, hard-to-reach learners "
+                "hatched, median of the runs with the 90% range; only the cohorts still enrolled at the end of "
+                "the run are in the learners table.",
+                learners(rows),
+            )
+        )
+        figures.drawn.append(
+            Figure(
+                _heading(context, "learning by cohort", group),
+                "Mean competence (the model's own units) and workplaces joined by the placed learners of each "
+                "cohort, median of the runs with the 90% range.",
+                learning(rows),
+            )
+        )
+
+
 def _indicators(context: Context, figures: Figures) -> None:
     from ecosim.tables import INDICATOR_COLUMNS
     from ecosim.viz import indicators, support_layers
@@ -480,7 +512,7 @@ def _sobol(context: Context, figures: Figures) -> None:
 
 def _figures(context: Context) -> Figures:
     figures = Figures()
-    for draw in (_forests, _survival, _indicators, _sweep, _sobol):
+    for draw in (_forests, _survival, _indicators, _learners, _sweep, _sobol):
         draw(context, figures)
     return figures
 

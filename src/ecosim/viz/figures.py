@@ -674,3 +674,51 @@ def learners(table: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(title_text="learners placed at least once, median of the runs (share 0-1)", row=1, col=1)
     fig.update_layout(title="placements of hard-to-reach learners and others, by cohort", barmode="group")
     return fig
+
+
+def learning(table: pd.DataFrame) -> go.Figure:
+    """Competence and breadth of the learners ever placed, per cohort and strategy (median of the runs, 90% range).
+
+    `table` is the learners table (the learners enrolled at the end of each run) of one
+    scenario and design point; a cohort is the month of enrolment. Competence is in the
+    model's own units (docs/results.md), breadth counts the workplaces joined.
+    """
+    _need(table, ("run", "strategy", "enrolled", "months_placed", "competence", "breadth"), "learners table")
+    _single(table, ("scenario", "point"), "learners table")
+    placed = table[table["months_placed"] > 0]
+    cohorts = sorted(table["enrolled"].unique())
+    measures = (("competence", "competence of the placed learners (competence units)"),
+                ("breadth", "workplaces joined by the placed learners (placements)"))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[title for _, title in measures])
+    for strategy in strategy_order(table["strategy"]):
+        look = strategy_look(strategy)
+        mine = placed[placed["strategy"] == strategy]
+        per_run = mine.groupby(["enrolled", "run"])[["competence", "breadth"]].mean()
+        for k, (column, _) in enumerate(measures):
+            summary = per_run[column].groupby("enrolled").quantile([0.05, 0.5, 0.95]).unstack().reindex(cohorts)
+            fig.add_trace(
+                go.Scatter(
+                    x=[str(c) for c in cohorts],
+                    y=summary[0.5].to_numpy(),
+                    error_y={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": (summary[0.95] - summary[0.5]).to_numpy(),
+                        "arrayminus": (summary[0.5] - summary[0.05]).to_numpy(),
+                    },
+                    mode="markers+lines",
+                    line={"color": look.colour, "dash": look.dash},
+                    marker={"symbol": look.symbol, "size": 8},
+                    name=strategy,
+                    legendgroup=strategy,
+                    showlegend=k == 0,
+                ),
+                row=1,
+                col=k + 1,
+            )
+    for k in (1, 2):
+        fig.update_xaxes(title_text="cohort: month of enrolment (month)", row=1, col=k)
+    fig.update_yaxes(title_text="mean competence, median of the runs (competence units)", row=1, col=1)
+    fig.update_yaxes(title_text="mean workplaces joined, median of the runs (placements)", row=1, col=2)
+    fig.update_layout(title="learning by cohort: competence and breadth of placed learners", legend_title="strategy")
+    return fig
