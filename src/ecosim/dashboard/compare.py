@@ -16,6 +16,7 @@ from ecosim.analysis.compare import compare
 from ecosim.analysis.survival import lifetimes
 from ecosim.dashboard.data import DashboardError, Results, outcomes
 from ecosim.dashboard.widgets import ROW, batch_chooser, blank, drawn, field, guarded
+from ecosim.results import recorded_columns
 from ecosim.tables import INDICATOR_COLUMNS
 from ecosim.viz import figures
 from ecosim.viz.colours import strategy_order
@@ -103,6 +104,11 @@ def _indicators(results: Results, name: str, chosen: list[str], indicator: str, 
     """One indicator of the chosen strategies' runs, read partition by partition (each cached on its own)."""
     if indicator not in INDICATOR_COLUMNS:
         raise DashboardError(f"indicator: expected one of {', '.join(INDICATOR_COLUMNS)}, found {indicator!r}")
+    if indicator not in recorded_columns(results.batch(name).path, "indicators"):
+        raise DashboardError(
+            f"indicator: expected an indicator the batch recorded, found {indicator!r}, which this version records "
+            "and the batch does not; run the batch again to have it"
+        )
     parts = []
     for strategy in chosen:
         rows = results.load(name, "indicators", ["run", "month", indicator], [("strategy", "==", strategy)])
