@@ -6,11 +6,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from ecosim.batch import InProcessExecutor, run_batch
+from batches import batch
 from ecosim.cli import app
-from ecosim.experiment import plan
 
-ROOT = Path(__file__).resolve().parents[1]
 TINY = """
 name = "tiny-strategies"
 scenarios = ["scenarios/baseline.toml"]
@@ -23,13 +21,9 @@ record = ["partnerships"]
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("tiny")
-    (folder / "scenarios").mkdir()
-    (folder / "scenarios" / "baseline.toml").write_text((ROOT / "scenarios" / "baseline.toml").read_text())
-    (folder / "experiment.toml").write_text(TINY)
-    summary = run_batch(plan(folder / "experiment.toml"), folder / "out", InProcessExecutor())
-    assert summary.failed == 0 and summary.ran == 12
-    return folder / "out"
+    out = batch(tmp_path_factory.mktemp("tiny"), TINY, "out")
+    assert len(pd.read_parquet(out / "runs.parquet")) == 12
+    return out
 
 
 def invoke(*args: str):

@@ -12,16 +12,14 @@ import pytest
 from plotly.offline import get_plotlyjs
 from scipy import stats
 
+from batches import batch
 from browser import screenshot
 from ecosim import report
 from ecosim.analysis import AnalysisError
 from ecosim.analysis.compare import compare
-from ecosim.batch import InProcessExecutor, run_batch
-from ecosim.experiment import plan
 from ecosim.report import summary, write_report
 from ecosim.results import load_results
 
-ROOT = Path(__file__).resolve().parents[1]
 MAIN = "share_not_ended_24"
 STRATEGIES = ["none", "aftercare", "outreach", "funding-extension"]
 MONTHS = 62  # the reference month 36 + 24 + 1: share_not_ended_24 is known
@@ -58,16 +56,6 @@ months = {MONTHS}
 funding_end = [24, 36]
 handover_rate = [0.02, 0.06]
 """
-
-
-def batch(folder: Path, text: str) -> Path:
-    """A real experiment run in this process into folder/results (the shipped baseline beside it)."""
-    (folder / "scenarios").mkdir()
-    shutil.copy(ROOT / "scenarios" / "baseline.toml", folder / "scenarios" / "baseline.toml")
-    (folder / "experiment.toml").write_text(text)
-    done = run_batch(plan(folder / "experiment.toml"), folder / "results", InProcessExecutor())
-    assert done.failed == 0 and done.ran == done.planned
-    return folder / "results"
 
 
 @pytest.fixture(scope="module")

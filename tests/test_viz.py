@@ -1,6 +1,5 @@
 """Figures: the data each figure draws, checked against the same numbers computed here from small real batches."""
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -8,12 +7,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from batches import batch
 from ecosim.analysis.compare import compare
 from ecosim.analysis.discovery import discover
 from ecosim.analysis.sensitivity import sensitivity
 from ecosim.analysis.survival import read_lifetimes
-from ecosim.batch import InProcessExecutor, run_batch
-from ecosim.experiment import plan
 from ecosim.results import load_results
 from ecosim.scenario import load_scenario
 from ecosim.viz import colours, figures
@@ -49,16 +47,6 @@ months = 40
 funding_end = [24, 36]
 handover_rate = [0.02, 0.06]
 """
-
-
-def batch(folder: Path, text: str) -> Path:
-    """A real experiment run in this process into folder/results (the shipped baseline beside it)."""
-    (folder / "scenarios").mkdir()
-    shutil.copy(ROOT / "scenarios" / "baseline.toml", folder / "scenarios" / "baseline.toml")
-    (folder / "experiment.toml").write_text(text)
-    summary = run_batch(plan(folder / "experiment.toml"), folder / "results", InProcessExecutor())
-    assert summary.failed == 0 and summary.ran == summary.planned
-    return folder / "results"
 
 
 @pytest.fixture(scope="module")
