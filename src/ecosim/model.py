@@ -14,7 +14,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from ecosim import invariants
+from ecosim import interrupt, invariants
 from ecosim.agents import BridgeBuilder, Learner, Partnership, organisation_kind
 from ecosim.build import build_world
 from ecosim.kernels import Engine
@@ -91,8 +91,9 @@ class EcosystemModel(mesa.Model):
         self.months = scenario.horizon if months is None else months
         self.engine = Engine(engine)
         self.parameters = scenario.parameters_for(strategy, overrides)
-        self.world = build_world(scenario, self.parameters, seed, self.engine)
-        initialise(self.world, self.engine)
+        with interrupt.whole():
+            self.world = build_world(scenario, self.parameters, seed, self.engine)
+            initialise(self.world, self.engine)
         if check_invariants is None:
             check_invariants = os.environ.get(INVARIANTS_ENV, "") == "1"
         self._invariants = invariants.check(self.world, None) if check_invariants else None
@@ -108,8 +109,9 @@ class EcosystemModel(mesa.Model):
 
     def step(self) -> None:
         """Run one month: the schedule, then the record and the DataCollector."""
-        stats = advance(self.world, self.engine)
-        self.latest = self.recorder.record(self.world, self.engine, stats)
+        with interrupt.whole():  # a Ctrl-C lands between months
+            stats = advance(self.world, self.engine)
+            self.latest = self.recorder.record(self.world, self.engine, stats)
         if self._invariants is not None:
             self._invariants = invariants.check(self.world, self._invariants)
         self.datacollector.collect(self)
