@@ -12,6 +12,7 @@ from pandas.testing import assert_frame_equal
 import ecosim
 from ecosim.kernels import KERNELS, Engine
 from ecosim.scenario import Scenario, load_scenario
+from ecosim.schedule import SCHEDULE
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 LARGE = 100_000  # estimated learners above which the Python engine is too slow for more than a month by default
@@ -117,3 +118,29 @@ def test_the_python_engine_reaches_no_compiled_code():
             if isinstance(value, types.FunctionType):
                 todo.append(value)
     assert len(seen) > len(KERNELS)  # helpers were reached, not only the kernels
+
+
+def test_a_world_calls_each_compiled_kernel_at_its_entry_point_after_the_first_call(baseline_path):
+    model = ecosim.EcosystemModel(str(baseline_path), months=3, reporters=())
+    entries = model.world.kernel_entries
+    assert {key[0] for key in entries} == {"census", "coordination", "init_partnerships"}  # from initialising
+    model.step()
+    found = dict(entries)
+    assert {key[0] for key in found} == {step.kernel for step in SCHEDULE}
+    assert all(isinstance(entry, types.BuiltinFunctionType) for entry in found.values())
+    model.step()
+    assert entries == found  # the later months reuse them
+    plain = ecosim.EcosystemModel(str(baseline_path), months=3, reporters=())
+    for _ in range(2):  # the same months through the dispatcher: the same state
+        plain.step()
+        for key in list(plain.world.kernel_entries):
+            del plain.world.kernel_entries[key]
+    assert_frame_equal(plain.recorder.frame(), model.recorder.frame(), check_exact=True)
+    again = pickle.loads(pickle.dumps(model.world))
+    assert again.kernel_entries == {}  # entry points are of this process: found again after unpickling
+
+
+def test_the_python_engine_keeps_no_entry_points(baseline_path):
+    model = ecosim.EcosystemModel(str(baseline_path), months=1, engine="python", reporters=())
+    model.step()
+    assert model.world.kernel_entries == {}

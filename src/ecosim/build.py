@@ -7,7 +7,7 @@ the same world, and strategies that change a share (demand, consultation, partne
 change only the entities whose draw falls between the two shares.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -116,6 +116,11 @@ class World:
     bb_names: list[str]
     month: int = 0
     census: Census | tuple = ()  # the latest census of ecosystems (kernels/ecosystems.py), () before the first
+    kernel_entries: dict = field(default_factory=dict, repr=False, compare=False)  # Engine.call's, per process
+
+    def __getstate__(self) -> dict:
+        """Pickled without the compiled entry points (found again on the first call in the new process)."""
+        return {**self.__dict__, "kernel_entries": {}}
 
     @property
     def event_count(self) -> np.ndarray:

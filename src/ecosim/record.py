@@ -66,7 +66,8 @@ class Recorder:
         t = world.month - 1
         O, B, P, L = world.organisations, world.bridge_builders, world.partnerships, world.learners
         by_cause = np.zeros(len(CAUSES), np.int64)
-        structure = engine.indicators(P.view(), O.view(), B.view(), L.view(), world.census, by_cause)
+        arguments = (P.view(), O.view(), B.view(), L.view(), world.census, by_cause)
+        structure = engine.call("indicators", arguments, world.kernel_entries)
         row = dict(month=t, funding=stats.funding, **dict(zip(STRUCTURE, structure, strict=True)))
         row.update({f"ended_{c}": int(k) for c, k in zip(CAUSES, by_cause, strict=True)})
         row["hard_to_reach_share_placed"] = ratio(row["hard_to_reach_placed"], row["learners_placed"])

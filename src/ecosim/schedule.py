@@ -65,7 +65,7 @@ class Step:
 
     def run(self, world: World, engine: Engine, month: MonthStats) -> None:
         """Call the kernel on the world and keep its result in `month`."""
-        self.keep(world, month, getattr(engine, self.kernel)(*self.arguments(world, month)))
+        self.keep(world, month, engine.call(self.kernel, self.arguments(world, month), world.kernel_entries))
 
 
 Views = namedtuple("Views", "O B P L E")

@@ -174,8 +174,9 @@ def merge(t, seed, p, P, region_start_pairs, census, events):
     Each pair (i, j) merges with probability p_ij = m * A_ij * B_ij / n_r; A_ij = 1 sharing an
     organisation, alpha_s sharing only a sector, alpha_0 otherwise;
     B_ij = x3 under brokerage, x2 if either has an active
-    bridge-builder. Every pair is drawn (keyed by the two roots and the month); the merges
-    of the month are applied together, the lower root absorbing the higher.
+    bridge-builder. Every pair is drawn (keyed by the two roots and the month); A_ij is only
+    found for a draw below the largest p_ij could be. The merges of the month are applied
+    together, the lower root absorbing the higher.
 
     Args:
         t, seed, p: month, seed, KernelParams.
@@ -210,12 +211,19 @@ def merge(t, seed, p, P, region_start_pairs, census, events):
         if p.merge_rate == 0.0 or region_start_pairs[g] == 0:
             continue
         base = p.merge_rate / region_start_pairs[g]
+        most = max(1.0, p.affinity_sector, p.affinity_none)  # the largest A_ij: most pairs are refused by it
         for x in range(region_start[g], region_start[g + 1]):
             ri = roots[x]
             for k in range(org_start[ri], org_start[ri + 1]):
                 org_marks[org_list[k]] = ri
             for y in range(x + 1, region_start[g + 1]):
                 rj = roots[y]
+                boost = p.brokerage_merge_factor if p.brokerage else 1.0
+                if active_bb[ri] or active_bb[rj]:
+                    boost *= p.bridge_builder_merge_factor
+                u = uniform(seed, S_MERGE, pair_id(ri, rj), t)
+                if not u < base * most * boost:
+                    continue  # no affinity could make it merge (products of non-negatives round monotonically)
                 shared_org = False
                 for k in range(org_start[rj], org_start[rj + 1]):
                     if org_marks[org_list[k]] == ri:
@@ -227,10 +235,7 @@ def merge(t, seed, p, P, region_start_pairs, census, events):
                     affinity = p.affinity_sector
                 else:
                     affinity = p.affinity_none
-                boost = p.brokerage_merge_factor if p.brokerage else 1.0
-                if active_bb[ri] or active_bb[rj]:
-                    boost *= p.bridge_builder_merge_factor
-                if uniform(seed, S_MERGE, pair_id(ri, rj), t) < base * affinity * boost:
+                if u < base * affinity * boost:
                     chosen_a.append(ri)
                     chosen_b.append(rj)
     merges = 0
