@@ -42,8 +42,20 @@ def both(scenario, months, strategy=None):
     return [ecosim.run(scenario, strategy=strategy, months=months, engine=name) for name in ("numba", "python")]
 
 
-def test_engines_agree_on_every_shipped_scenario(shipped_scenario):
-    scenario = load_scenario(shipped_scenario)
+SHIPPED = sorted(SCENARIOS.glob("*.toml"))
+
+
+@pytest.mark.parametrize(
+    "shipped",
+    [
+        pytest.param(path, marks=[pytest.mark.slow] if estimated_learners(load_scenario(path)) > LARGE else [])
+        for path in SHIPPED
+    ],
+    ids=[path.stem for path in SHIPPED],
+)
+def test_engines_agree_on_every_shipped_scenario(shipped):
+    """Each shipped scenario (the national one, a minute and a half on the Python engine, in the slow suite)."""
+    scenario = load_scenario(shipped)
     months = 1 if estimated_learners(scenario) > LARGE else 60
     compiled, python = both(scenario, months)
     assert python.manifest["engine"] == "python"
@@ -123,10 +135,10 @@ def test_the_python_engine_reaches_no_compiled_code():
 def test_a_world_calls_each_compiled_kernel_at_its_entry_point_after_the_first_call(baseline_path):
     model = ecosim.EcosystemModel(str(baseline_path), months=3, reporters=())
     entries = model.world.kernel_entries
-    assert {key[0] for key in entries} == {"census", "coordination", "init_partnerships"}  # from initialising
+    assert {key[0] for key in entries} == {"enrol_all", "census", "coordination", "init_partnerships"}  # building
     model.step()
     found = dict(entries)
-    assert {key[0] for key in found} == {step.kernel for step in SCHEDULE}
+    assert {key[0] for key in found} == {"enrol_all"} | {step.kernel for step in SCHEDULE}
     assert all(isinstance(entry, types.BuiltinFunctionType) for entry in found.values())
     model.step()
     assert entries == found  # the later months reuse them

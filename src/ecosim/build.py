@@ -325,7 +325,7 @@ def build_world(
         b.org_names,
         b.bb_names,
     )
-    engine.enrol_all(seed, world.params, learners.view())
+    engine.call("enrol_all", (seed, world.params, learners.view()), world.kernel_entries)
     return world
 
 

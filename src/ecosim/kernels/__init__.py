@@ -23,6 +23,7 @@ from collections.abc import Callable  # noqa: E402
 import numpy as np  # noqa: E402
 from numba.core.dispatcher import Dispatcher  # noqa: E402
 
+from ecosim import interrupt  # noqa: E402
 from ecosim.kernels import (  # noqa: E402
     bridge_builders,
     ecosystems,
@@ -114,20 +115,18 @@ class Engine:
         arguments, which for views and parameters of many fields is most of a small world's
         month. A world's argument types are fixed when it is built (columns keep their dtypes
         when a table grows), so after the first call of a kernel with the same argument classes
-        its entry point is called directly, 2-5x cheaper per call.
+        its entry point is called directly, 2-5x cheaper per call. The first call compiles (or
+        loads) the kernel for those types, interruptible (:func:`ecosim.interrupt.compiling`).
         """
         if self.name != "numba":
             return getattr(self, kernel)(*args)
         found = (kernel, *map(type, args))
         entry = entries.get(found)
-        if entry is not None:
-            return entry(*args)
-        dispatcher = getattr(self, kernel)
-        result = dispatcher(*args)
-        compiled = dispatcher.overloads.get(tuple(dispatcher.typeof_pyval(a) for a in args))
-        if compiled is not None:
-            entries[found] = compiled.entry_point
-        return result
+        if entry is None:
+            dispatcher = getattr(self, kernel)
+            with interrupt.compiling():  # loaded from the cache, or compiled: a Ctrl-C stops it at once
+                entry = entries[found] = dispatcher.compile(tuple(dispatcher.typeof_pyval(a) for a in args))
+        return entry(*args)
 
     def __reduce__(self) -> tuple:
         """Pickle by name: an engine is rebuilt from its name in the process that unpickles it."""
