@@ -43,9 +43,10 @@ def month_profile(model) -> dict[str, tuple[float, float]]:
     return spent
 
 
-def measure(quick: bool) -> dict:
+def measure(quick: bool, sizes: tuple[int, ...] | None = None) -> dict:
     """Per size: learners, mean seconds per month of each step (Python, kernel), and the total."""
-    sizes, months = (QUICK_SIZES, QUICK_MONTHS) if quick else (SIZES, MONTHS)
+    months = QUICK_MONTHS if quick else MONTHS
+    sizes = sizes or (QUICK_SIZES if quick else SIZES)
     found = []
     for size in sizes:
         model = model_of(sized_scenario(size))

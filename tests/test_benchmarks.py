@@ -45,3 +45,25 @@ def test_quick_benchmarks_report_every_figure():
     assert set(MACHINE) <= set(result["machine"])
     for item in ITEMS:
         assert "error" not in result["detail"][item] and "missing" not in result["detail"][item], item
+
+
+def test_the_profile_times_every_step_of_a_month_run_as_advance_runs_it():
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # benchmarks/ is a folder of the repository, not an installed package
+    from benchmarks import profile
+    from benchmarks.common import BASELINE, model_of
+    from pandas.testing import assert_frame_equal
+
+    from ecosim.schedule import SCHEDULE
+
+    profiled, stepped = model_of(BASELINE), model_of(BASELINE)
+    for _ in range(13):  # past a graduation
+        spent = profile.month_profile(profiled)
+        stepped.step()
+    assert_frame_equal(profiled.recorder.frame(), stepped.recorder.frame(), check_exact=True)
+    assert list(spent) == list(dict.fromkeys(f"{s.number} {s.process}" for s in SCHEDULE))
+    assert all(kernel > 0 for _, kernel in spent.values())
+    (size,) = profile.measure(quick=True, sizes=(1_000,))["detail"]["sizes"]
+    assert size["month_s"] == pytest.approx(sum(s["python_s"] + s["kernel_s"] for s in size["steps"].values()))
+    table = profile.table({"sizes": [size]})
+    assert all(f"| {label} |" in table for label in spent) and f"{size['learners']:,} learners" in table
