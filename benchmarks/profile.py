@@ -11,7 +11,7 @@ each world is not timed (the compiled kernels load on their first call).
 import time
 
 from benchmarks.common import gc_off, model_of, sized_scenario
-from ecosim.schedule import SCHEDULE, MonthStats
+from ecosim.schedule import SCHEDULE, MonthStats, make_room_for_events
 
 SIZES = (1_000, 100_000, 1_000_000)
 QUICK_SIZES = (1_000, 100_000)
@@ -22,7 +22,7 @@ QUICK_MONTHS = 6
 def month_profile(model) -> dict[str, tuple[float, float]]:
     """One month of `model`, step by step: {step label: (seconds building arguments, seconds in the kernel)}."""
     world, engine = model.world, model.engine
-    world.events.reserve(4 * world.partnerships.n + 2 * world.bridge_builders.n + 16)  # as advance does
+    make_room_for_events(world)
     month = MonthStats()
     spent: dict[str, tuple[float, float]] = {}
     for step in SCHEDULE:

@@ -275,11 +275,14 @@ def initialise(world: World, engine: Engine) -> None:
         step.run(world, engine, month)
 
 
+def make_room_for_events(world: World) -> None:
+    """Room in the event log for a month: at most 3 per partnership, 2 per bridge-builder and 1 graduation."""
+    world.events.reserve(4 * world.partnerships.n + 2 * world.bridge_builders.n + 16)
+
+
 def advance(world: World, engine: Engine) -> MonthStats:
     """Run month `world.month` of the schedule and move the clock on."""
-    P, B = world.partnerships, world.bridge_builders
-    # room for the month's events: at most 3 per partnership, 2 per bridge-builder and 1 graduation
-    world.events.reserve(4 * P.n + 2 * B.n + 16)
+    make_room_for_events(world)
     month = MonthStats()
     for step in SCHEDULE:
         if step.arguments is not None:

@@ -212,15 +212,15 @@ def merge(t, seed, p, P, region_start_pairs, census, events):
             continue
         base = p.merge_rate / region_start_pairs[g]
         most = max(1.0, p.affinity_sector, p.affinity_none)  # the largest A_ij: most pairs are refused by it
+        boost_plain = p.brokerage_merge_factor if p.brokerage else 1.0
+        boost_bb = boost_plain * p.bridge_builder_merge_factor  # either ecosystem has an active bridge-builder
         for x in range(region_start[g], region_start[g + 1]):
             ri = roots[x]
             for k in range(org_start[ri], org_start[ri + 1]):
                 org_marks[org_list[k]] = ri
             for y in range(x + 1, region_start[g + 1]):
                 rj = roots[y]
-                boost = p.brokerage_merge_factor if p.brokerage else 1.0
-                if active_bb[ri] or active_bb[rj]:
-                    boost *= p.bridge_builder_merge_factor
+                boost = boost_bb if active_bb[ri] or active_bb[rj] else boost_plain
                 u = uniform(seed, S_MERGE, pair_id(ri, rj), t)
                 if not u < base * most * boost:
                     continue  # no affinity could make it merge (products of non-negatives round monotonically)
