@@ -125,7 +125,8 @@ def make_tiny(orgs, partnerships=(), bridge_builders=(), learners=()) -> Tiny:
     """Tables from lists of row dicts.
 
     A partnership is its own ecosystem unless given a `parent`; `leaders_start` defaults to
-    the starting leaders. Organisation, bridge-builder and learner tables are exactly as long
+    the starting leaders; each organisation's `learners` is counted from the learners' schools.
+    Organisation, bridge-builder and learner tables are exactly as long
     as their rows (the kernels read whole columns); partnerships have spare rows.
     """
     orgs = [{**ORG_DEFAULTS, **o} for o in orgs]
@@ -145,6 +146,10 @@ def make_tiny(orgs, partnerships=(), bridge_builders=(), learners=()) -> Tiny:
     _fill(B, list(bridge_builders), BRIDGE_BUILDER_DEFAULTS)
     L = Table(LEARNER_COLUMNS, len(learners), view=LearnersView)
     _fill(L, list(learners), LEARNER_DEFAULTS)
+    # as in a built world, a school's learners are a run of rows, in organisation order
+    if np.any(np.diff(L.school[: L.n]) < 0):
+        raise ValueError("tiny learners must be listed school by school, in organisation order")
+    O.learners[:] = np.bincount(L.school[: L.n], minlength=O.n)
     return Tiny(O, P, B, L)
 
 

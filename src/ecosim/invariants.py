@@ -110,11 +110,14 @@ def check(world: World, before: Snapshot | None) -> Snapshot:
     hosted = np.bincount(company[placement[placed]], minlength=no)
     _fail(world, "a company hosts exactly the learners placed in its partnerships", hosted != O.hosted[:no])
     _fail(world, "a company hosts no more learners than it has places", O.hosted[:no] > O.places[:no])
-    schools = np.bincount(L.school[:nl], minlength=no)
+    # the learner kernel finds a school's learners as a run of rows, in organisation order
+    grouped = np.repeat(np.arange(no), O.learners[:no])
+    if len(grouped) != nl:
+        raise InvariantError(f"month {world.month - 1}: the schools' learner counts sum to {len(grouped)}, not {nl}")
     _fail(
         world,
-        "a school's learners are the learner rows of that school",
-        (schools != O.learners[:no]) & (O.kind[:no] == 0),
+        "a school's learners are the run of learner rows O.learners long, in organisation order",
+        L.school[:nl] != grouped,
     )
     # ecosystems: the kernels' union-find agrees with the event log's
     roots = roots_of(P.parent[:n])

@@ -122,27 +122,43 @@ def learners(t, seed, p, L, P, O, census, events):
                     _leave(i, placement, company, placed, hosted)
                 enrol(i, t, seed, p, L)
         log_event(events, t, EV_GRADUATED, -1, graduates, -1)
-    # Placement only fills places, so a school without room once the learners of ended
-    # partnerships are released has none all month: its learners' tries would all fail, and
-    # (the draws being keyed) are not drawn at all. One pass releases and draws.
+    # The learners of ended partnerships are released; the others still placed are kept, in
+    # row order, for the learning pass (written without branches on whether a learner is
+    # placed, which is unpredictable row by row and would cost more than the work).
+    staying = np.empty(n_learners, np.int64)
+    n_staying = 0
+    for i in range(n_learners):
+        j = placement[i]
+        is_placed = j >= 0
+        released = is_placed & (status[max(j, 0)] == ENDED)
+        if released:
+            _leave(i, placement, company, placed, hosted)
+        staying[n_staying] = i
+        n_staying += is_placed & ~released
+    # Placement only fills places, so a school without room has none all month: its learners'
+    # tries would all fail, and (the draws being keyed) are not drawn at all. A school's
+    # learners are the rows O.learners of it, in organisation order (build.py).
     room = _room(census, P, O)
     tries = []
     factor = p.outreach_factor if p.outreach else p.hard_to_reach_factor
-    for i in range(n_learners):
-        j = placement[i]
-        if j >= 0 and status[j] == ENDED:
-            _leave(i, placement, company, placed, hosted)
-        if placement[i] < 0 and room[L.school[i]]:
-            chance = p.placement_rate * L.motivation[i]
-            if L.hard[i]:
-                chance *= factor
-            if uniform(seed, S_PLACE, i, t) < chance:
-                tries.append(i)
+    first = 0
+    for s in range(room.shape[0]):
+        last = first + O.learners[s]
+        if room[s]:
+            for i in range(first, last):
+                if placement[i] < 0:
+                    chance = p.placement_rate * L.motivation[i]
+                    if L.hard[i]:
+                        chance *= factor
+                    if uniform(seed, S_PLACE, i, t) < chance:
+                        tries.append(i)
+        first = last
     order_keys = np.empty(len(tries), np.uint64)
     for k in range(len(tries)):
         order_keys[k] = key(seed, S_PLACE_ORDER, tries[k], t)
     order = np.argsort(order_keys, kind="mergesort")
     marks = np.full(root.shape[0], -1, np.int64)
+    joined = np.empty(len(tries), np.int64)
     placements = 0
     hard_placements = 0
     for k in order:
@@ -165,6 +181,7 @@ def learners(t, seed, p, L, P, O, census, events):
                             n_free += 1
                         elif pick == 0:
                             _join(i, j, placement, months_here, breadth, company, placed, hosted)
+                            joined[placements] = i
                             placements += 1
                             if L.hard[i]:
                                 hard_placements += 1
@@ -174,10 +191,18 @@ def learners(t, seed, p, L, P, O, census, events):
             if n_free == 0:
                 room[s] = False  # and so for the rest of the month
                 break
-    for i in range(n_learners):
+    # Placed learners learn and rotate in row order: the staying and the newly placed, merged.
+    joined = np.sort(joined[:placements])
+    a = 0
+    b = 0
+    while a < n_staying or b < placements:
+        if b == placements or (a < n_staying and staying[a] < joined[b]):
+            i = staying[a]
+            a += 1
+        else:
+            i = joined[b]
+            b += 1
         j = placement[i]
-        if j < 0:
-            continue
         h = P.health[j]
         L.competence[i] += p.competence_gain * h * L.motivation[i]
         L.motivation[i] = clamp(L.motivation[i] + p.motivation_adjustment * (h - L.motivation[i]))
