@@ -124,6 +124,27 @@ def test_no_placement_without_a_free_place(engine, kp):
     assert w.L.placement.tolist() == [-1, -1, -1]
 
 
+def test_a_company_filled_from_one_ecosystem_has_no_place_left_in_another(engine, kp):
+    """School 0 is in two ecosystems that share company 2 (3 places); company 3 has 2 places.
+
+    Every learner tries, so exactly the 5 places are filled and no company is over-filled.
+    """
+    w = make_tiny(
+        orgs=[school(), school(), company(places=3), company(places=2)],
+        partnerships=[
+            {"school": 0, "company": 2},
+            {"school": 1, "company": 2, "parent": 0},
+            {"school": 0, "company": 3},
+            {"school": 1, "company": 3, "parent": 2},
+        ],
+        learners=[{"school": 0, "motivation": 1.0} for _ in range(9)],
+    )
+    assert step(engine, w, kp(CERTAIN))[4] == 5
+    assert w.O.hosted.tolist() == [0, 0, 3, 2]
+    assert (w.P.placed[0] + w.P.placed[1], w.P.placed[2] + w.P.placed[3]) == (3, 2)  # any pair of the ecosystems
+    assert (w.L.placement >= 0).sum() == 5
+
+
 def test_places_go_to_tries_in_keyed_order_until_the_company_is_full(engine, kp):
     learners = [{"motivation": 1.0} for _ in range(10)]
     w = pair_world(learners, places=3)

@@ -138,7 +138,8 @@ def learners(t, seed, p, L, P, O, census, events):
     # Placement only fills places, so a school without room has none all month: its learners'
     # tries would all fail, and (the draws being keyed) are not drawn at all. A school's
     # learners are the rows O.learners of it, in organisation order (build.py).
-    room = _room(census, P, O)
+    free = _free_places(census, P, O)
+    room = _room(free, census)
     tries = []
     factor = p.outreach_factor if p.outreach else p.hard_to_reach_factor
     first = 0
@@ -157,6 +158,9 @@ def learners(t, seed, p, L, P, O, census, events):
     for k in range(len(tries)):
         order_keys[k] = key(seed, S_PLACE_ORDER, tries[k], t)
     order = np.argsort(order_keys, kind="mergesort")
+    # A try picks the pick-th open partnership (active, its company not full) in the order of
+    # the school's partnerships' ecosystems, then their members; free[r] counts the open
+    # members of ecosystem r, so whole ecosystems are counted and skipped without a scan.
     marks = np.full(root.shape[0], -1, np.int64)
     joined = np.empty(len(tries), np.int64)
     placements = 0
@@ -167,30 +171,39 @@ def learners(t, seed, p, L, P, O, census, events):
         if not room[s]:
             continue
         n_free = 0
-        for pass_ in range(2):
-            pick = below(seed, S_PLACE_CHOICE, i, t, n_free) if pass_ == 1 else -1
-            for q in range(bos[s], bos[s + 1]):
-                r = root[bo[q]]
-                if marks[r] == 2 * i + pass_:
-                    continue
-                marks[r] = 2 * i + pass_
-                for m in range(ms[r], ms[r + 1]):
-                    j = mem[m]
-                    if status[j] == ACTIVE and hosted[company[j]] < places[company[j]]:
-                        if pass_ == 0:
-                            n_free += 1
-                        elif pick == 0:
-                            _join(i, j, placement, months_here, breadth, company, placed, hosted)
-                            joined[placements] = i
-                            placements += 1
-                            if L.hard[i]:
-                                hard_placements += 1
-                            pick = -1
-                        else:
-                            pick -= 1
-            if n_free == 0:
-                room[s] = False  # and so for the rest of the month
-                break
+        for q in range(bos[s], bos[s + 1]):
+            r = root[bo[q]]
+            if marks[r] != i:
+                marks[r] = i
+                n_free += free[r]
+        if n_free == 0:
+            room[s] = False  # and so for the rest of the month
+            continue
+        pick = below(seed, S_PLACE_CHOICE, i, t, n_free)
+        r = -1
+        for q in range(bos[s], bos[s + 1]):
+            r = root[bo[q]]
+            if marks[r] == i:
+                marks[r] = -1
+                if pick < free[r]:
+                    break
+                pick -= free[r]
+        for m in range(ms[r], ms[r + 1]):
+            j = mem[m]
+            c = company[j]
+            if status[j] == ACTIVE and hosted[c] < places[c]:
+                if pick == 0:
+                    _join(i, j, placement, months_here, breadth, company, placed, hosted)
+                    if hosted[c] == places[c]:  # the company is full: its partnerships close
+                        for x in range(bos[c], bos[c + 1]):
+                            if status[bo[x]] == ACTIVE:
+                                free[root[bo[x]]] -= 1
+                    break
+                pick -= 1
+        joined[placements] = i
+        placements += 1
+        if L.hard[i]:
+            hard_placements += 1
     # Placed learners learn and rotate in row order: the staying and the newly placed, merged.
     joined = np.sort(joined[:placements])
     a = 0
@@ -216,28 +229,26 @@ def learners(t, seed, p, L, P, O, census, events):
 
 
 @njit(cache=True)
-def _room(census, P, O):
-    """Per organisation: whether an ecosystem holding it has an active partnership whose company has a free place.
-
-    Counted as if the learners of ended partnerships were released (P.placed counts each partnership's learners).
-    """
-    hosted = O.hosted.copy()
-    for j in range(P.used[0]):
-        if P.status[j] == ENDED:
-            hosted[P.company[j]] -= P.placed[j]
-    root, ms, mem = census.root, census.member_start, census.members
-    free = np.zeros(ms.shape[0] - 1, np.bool_)
+def _free_places(census, P, O):
+    """Per ecosystem root: how many of its members are active partnerships whose company has a free place."""
+    ms, mem = census.member_start, census.members
+    free = np.zeros(ms.shape[0] - 1, np.int64)
     for r in range(free.shape[0]):
         for m in range(ms[r], ms[r + 1]):
             j = mem[m]
-            if P.status[j] == ACTIVE and hosted[P.company[j]] < O.places[P.company[j]]:
-                free[r] = True
-                break
-    bos, bo = census.by_org_start, census.by_org
+            if P.status[j] == ACTIVE and O.hosted[P.company[j]] < O.places[P.company[j]]:
+                free[r] += 1
+    return free
+
+
+@njit(cache=True)
+def _room(free, census):
+    """Per organisation: whether an ecosystem holding it has an open partnership (`free` from _free_places)."""
+    root, bos, bo = census.root, census.by_org_start, census.by_org
     room = np.zeros(bos.shape[0] - 1, np.bool_)
     for o in range(room.shape[0]):
         for q in range(bos[o], bos[o + 1]):
-            if free[root[bo[q]]]:
+            if free[root[bo[q]]] > 0:
                 room[o] = True
                 break
     return room
