@@ -4,7 +4,7 @@ Generic on purpose: a Table knows columns, dtypes and a used length, nothing of 
 domain. Kernels receive a table as its view (:meth:`Table.view`): a namedtuple of its
 columns and `used`, the one-element count of used rows, which numba types field by
 field, so a kernel reads ``P.health[i]`` and a swapped argument is a type error, not a
-silent mix-up. A table that can grow (partnerships, events) doubles its capacity between
+silent mix-up. A table that can grow (partnerships, events) grows its capacity by half between
 steps, never inside one, and hands out a new view when it does.
 """
 
@@ -82,11 +82,11 @@ class Table:
         return iter(self._cols)
 
     def reserve(self, rows: int) -> None:
-        """Make room for `rows` more rows, doubling the capacity as often as needed."""
+        """Make room for `rows` more rows, growing the capacity by half as often as needed (amortised O(1) a row)."""
         need = self.n + rows
         if need <= self.capacity:
             return
-        new = max(need, 2 * self.capacity)
+        new = max(need, self.capacity + self.capacity // 2)
         for name, old in self._cols.items():
             grown = np.full((new, *old.shape[1:]), self._fill.get(name, 0), dtype=old.dtype)
             grown[: len(old)] = old
