@@ -89,7 +89,7 @@ ROWS = (
 
 
 def extra_rows(result: dict) -> list[tuple[str, str]]:
-    """Figures without a goal that belong beside the table: the command line and the peak memory."""
+    """Figures without a goal that belong beside the table: the command line, the peak memory, start-up to exit."""
     rows = []
     national = result["detail"].get("national", {})
     if "cli" in national:
@@ -97,6 +97,9 @@ def extra_rows(result: dict) -> list[tuple[str, str]]:
         rows.append((f"`{cli['command']}` wall", f"{cli['cli_seconds']:.1f} s"))
         rows.append(("  its peak RSS", f"{cli['peak_rss_mib']:,.0f} MiB"))
         rows.append(("national model loop peak RSS", f"{national['model_loop']['peak_rss_mib']:,.0f} MiB"))
+    exits = result["detail"].get("jit", {}).get("to_exit")
+    if exits:
+        rows.append(("JIT cold / warm start, launch to exit", f"{exits['cold']:.1f} s / {exits['warm']:.2f} s"))
     return rows
 
 

@@ -34,7 +34,7 @@ def mix64(z: np.uint64) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True)
+@njit("uint64(int64, int64, int64, int64)", cache=True)
 def key(seed: int, stream: int, entity: int, step: int) -> np.uint64:
     """Hash of the four keys; each is folded in through a full mix so nearby keys differ.
 
@@ -53,13 +53,13 @@ def unit(z: np.uint64) -> float:
     return float(z >> np.uint64(11)) * _TO_UNIT
 
 
-@njit(cache=True)
+@njit("float64(int64, int64, int64, int64)", cache=True)
 def uniform(seed: int, stream: int, entity: int, step: int) -> float:
     """A uniform number in [0, 1) keyed by (seed, stream, entity, step); 53 random bits."""
     return unit(key(seed, stream, entity, step))
 
 
-@njit(cache=True)
+@njit("int64(int64, int64, int64, int64, int64)", cache=True)
 def below(seed: int, stream: int, entity: int, step: int, n: int) -> int:
     """A uniform integer in [0, n) keyed like :func:`uniform` (n > 0)."""
     return int(uniform(seed, stream, entity, step) * n)

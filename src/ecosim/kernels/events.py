@@ -33,7 +33,7 @@ EVENT_LOG = ("events.row", "events.used")
 """What a kernel that logs events writes."""
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def log_event(events, month, kind, entity, other, cause):
     """Append one event row to the log `events` (the events view); room was reserved between steps."""
     k = events.used[0]

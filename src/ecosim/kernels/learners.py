@@ -50,7 +50,7 @@ def enrol(i, t, seed, p, L):
 def enrol_all(seed, p, L):
     """Enrol every row of the learners' view L in the month already in L.enrolled (used at build)."""
     for i in range(L.enrolled.shape[0]):
-        enrol(i, L.enrolled[i], seed, p, L)
+        enrol(i, np.int64(L.enrolled[i]), seed, p, L)
 
 
 # The helpers below take the arrays they touch, not the table views, and are inlined: a
