@@ -14,6 +14,7 @@ from ecosim.compile_cache import use_keyed_cache_dir
 
 use_keyed_cache_dir()  # before the decorations below: a numba cache keyed by what is compiled
 
+import functools  # noqa: E402
 import math  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -34,7 +35,7 @@ def mix64(z: np.uint64) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
-@njit("uint64(int64, int64, int64, int64)", cache=True)
+@njit(cache=True)
 def key(seed: int, stream: int, entity: int, step: int) -> np.uint64:
     """Hash of the four keys; each is folded in through a full mix so nearby keys differ.
 
@@ -53,13 +54,13 @@ def unit(z: np.uint64) -> float:
     return float(z >> np.uint64(11)) * _TO_UNIT
 
 
-@njit("float64(int64, int64, int64, int64)", cache=True)
+@njit(cache=True)
 def uniform(seed: int, stream: int, entity: int, step: int) -> float:
     """A uniform number in [0, 1) keyed by (seed, stream, entity, step); 53 random bits."""
     return unit(key(seed, stream, entity, step))
 
 
-@njit("int64(int64, int64, int64, int64, int64)", cache=True)
+@njit(cache=True)
 def below(seed: int, stream: int, entity: int, step: int, n: int) -> int:
     """A uniform integer in [0, n) keyed like :func:`uniform` (n > 0)."""
     return int(uniform(seed, stream, entity, step) * n)
@@ -87,3 +88,26 @@ def pair_id(i: int, j: int) -> int:
     lo = min(i, j)
     hi = max(i, j)
     return lo * 2147483647 + hi
+
+
+DRAW_SIGNATURES = (
+    (key, "uint64(int64, int64, int64, int64)"),
+    (uniform, "float64(int64, int64, int64, int64)"),
+    (below, "int64(int64, int64, int64, int64, int64)"),
+)
+"""The one compiled version of each keyed draw: int64 keys (and bound)."""
+
+
+@functools.cache
+def one_version_each() -> None:
+    """Compile the keyed draws once, for int64 keys, and no other version (once per process).
+
+    Left alone, numba compiles a version of a draw per literal stream constant and integer
+    width it is called with (some twenty of each), a third of a cold start; fixed, every call
+    converts its keys to int64, which gives the same numbers. Done when the first kernel is
+    compiled (:meth:`ecosim.kernels.Engine.call`), not at import: commands that run no kernel
+    do not load them.
+    """
+    for draw, signature in DRAW_SIGNATURES:
+        draw.compile(signature)
+        draw.disable_compile()

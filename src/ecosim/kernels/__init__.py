@@ -23,7 +23,7 @@ from collections.abc import Callable  # noqa: E402
 import numpy as np  # noqa: E402
 from numba.core.dispatcher import Dispatcher  # noqa: E402
 
-from ecosim import interrupt  # noqa: E402
+from ecosim import interrupt, rng  # noqa: E402
 from ecosim.kernels import (  # noqa: E402
     bridge_builders,
     ecosystems,
@@ -125,6 +125,7 @@ class Engine:
         if entry is None:
             dispatcher = getattr(self, kernel)
             with interrupt.compiling():  # loaded from the cache, or compiled: a Ctrl-C stops it at once
+                rng.one_version_each()
                 entry = entries[found] = dispatcher.compile(tuple(dispatcher.typeof_pyval(a) for a in args))
         return entry(*args)
 
