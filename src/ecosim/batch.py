@@ -134,13 +134,23 @@ def labels(index: int, planned: PlannedRun) -> dict[str, Any]:
     }
 
 
-def run_row(index: int, planned: PlannedRun, done: dict[str, Any], names: list[str]) -> pd.DataFrame:
+def run_row(index: int, planned: PlannedRun, done: dict[str, Any], names: list[str]) -> dict[str, Any]:
     """The runs-table row of one finished run: labels, design values, status, every outcome."""
     row = {**labels(index, planned), **{f"design_{k}": v for k, v in planned.design}, "status": done["status"]}
     row["error"] = done.get("error")
     outcomes = done.get("outcomes") or {}
     row.update({name: float(outcomes[name]) if name in outcomes else float("nan") for name in names})
-    return pd.DataFrame([row]).astype({"error": "str", "status": "str", "run_id": "str"})  # one schema in every part
+    return row
+
+
+def runs_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The runs-table rows of a group of finished runs, one frame for the group (one schema in every part)."""
+    return pd.DataFrame(rows).astype({"error": "str", "status": "str", "run_id": "str"})
+
+
+def tagged(frame: pd.DataFrame, index: int, planned: PlannedRun) -> pd.DataFrame:
+    """A run's recorded table with the columns that say which run it is in front."""
+    return pd.concat([pd.DataFrame(labels(index, planned), index=frame.index), frame], axis=1)
 
 
 def warm_up(plan: Plan) -> None:
@@ -170,6 +180,7 @@ def run_batch(
         kept = len(store.finished)
         warm_up(plan)
         names = list(OUTCOMES)
+        rows: list[dict[str, Any]] = []  # the runs table's rows, one frame per flush (a frame per row is slow)
         buffer: dict[str, list[pd.DataFrame]] = {}
         buffered: list[int] = []
         failed: dict[int, dict] = {}
@@ -177,19 +188,16 @@ def run_batch(
         counts = {"failed": 0, "ran": 0}
 
         def flush() -> None:
-            nonlocal buffer, buffered, failed, last_flush
+            nonlocal rows, buffer, buffered, failed, last_flush
             if buffered:
-                store.add(buffer, buffered, failed)
-            buffer, buffered, failed, last_flush = {}, [], {}, time.monotonic()
+                store.add({"runs": [runs_table(rows)], **buffer}, buffered, failed)
+            rows, buffer, buffered, failed, last_flush = [], {}, [], {}, time.monotonic()
 
         def take(index: int, done: dict[str, Any]) -> None:
             planned = plan.runs[index]
-            buffer.setdefault("runs", []).append(run_row(index, planned, done, names))
+            rows.append(run_row(index, planned, done, names))
             for kind, frame in (done.get("tables") or {}).items():
-                tagged = frame.copy()
-                for column, value in reversed(labels(index, planned).items()):
-                    tagged.insert(0, column, value)
-                buffer.setdefault(kind, []).append(tagged)
+                buffer.setdefault(kind, []).append(tagged(frame, index, planned))
             if done["status"] != "ok":
                 failed[index] = {
                     "error": done["error"],
