@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -327,6 +328,8 @@ def test_a_run_that_raises_is_recorded_as_failed_and_the_batch_goes_on(reference
     table = load_results(tmp_path / "out")
     failed = table[table["status"] == "failed"]
     assert list(failed["run"]) == [4] and "engine: expected one of numba, python" in failed["error"].iloc[0]
+    parts = sorted((tmp_path / "out" / "parts").glob("runs-*.parquet"))
+    assert len(parts) > 1 and len({str(pq.read_schema(part)) for part in parts}) == 1  # failed or not, one schema
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert (
         "Traceback" in manifest["failed"]["4"]["traceback"] and manifest["failed"]["4"]["spec"]["engine"] == "fortran"
