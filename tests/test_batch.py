@@ -147,26 +147,19 @@ def test_plan_prints_counts_estimates_and_first_runs_and_writes_nothing(project)
 # --- running ------------------------------------------------------------------------------
 
 
-def run_whole(folder: Path, text: str) -> tuple[Path, bytes, float]:
-    """An experiment run whole in this process, in a project folder: the bytes other ways of running must give.
-
-    And the seconds it took, which the interruption tests scale their moments by (so a
-    faster model or machine still interrupts a batch part-way).
-    """
+def run_whole(folder: Path, text: str) -> tuple[Path, bytes]:
+    """An experiment run whole in this process, in a project folder: the bytes other ways of running must give."""
     with_baseline(folder)
     path = write(folder, text, "experiment.toml")
-    started = time.perf_counter()
     summary = run_batch(plan(path), folder / "out", InProcessExecutor())
-    seconds = time.perf_counter() - started
     assert summary.ran == summary.planned and summary.failed == 0 and not summary.interrupted
-    return path, (folder / "out" / "runs.parquet").read_bytes(), seconds
+    return path, (folder / "out" / "runs.parquet").read_bytes()
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> tuple[Path, bytes]:
     """The small experiment (12 runs)."""
-    path, expected, _ = run_whole(tmp_path_factory.mktemp("reference"), SMALL)
-    return path, expected
+    return run_whole(tmp_path_factory.mktemp("reference"), SMALL)
 
 
 def test_the_store_holds_every_run_with_labels_design_and_outcomes(reference):
@@ -234,8 +227,14 @@ def test_a_running_dask_scheduler_with_two_workers_gives_the_same_bytes(referenc
 
 @pytest.fixture(scope="module")
 def long_reference(tmp_path_factory) -> tuple[Path, bytes, float]:
-    """The 40-run experiment, for the interruption tests, and the seconds it takes whole."""
-    return run_whole(tmp_path_factory.mktemp("long"), LONG)
+    """The 40-run experiment, for the interruption tests, and the seconds it takes whole.
+
+    The tests interrupt at shares of those seconds, so a faster model or machine still
+    interrupts a batch part-way.
+    """
+    started = time.perf_counter()
+    path, expected = run_whole(tmp_path_factory.mktemp("long"), LONG)
+    return path, expected, time.perf_counter() - started
 
 
 def _wait_for_parts(out: Path, parts: int, process: subprocess.Popen, limit: float = 120.0) -> None:
